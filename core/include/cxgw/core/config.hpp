@@ -1,0 +1,111 @@
+#pragma once
+// The gateway's configuration: an immutable model, loaded once from a YAML file and overridden
+// by environment variables.
+//
+// Keys are dotted paths ("server.limits.max_body_bytes"). Every key can be overridden by the
+// environment variable CXGW_ followed by the path in upper case with "__" between the
+// segments: server.limits.max_body_bytes <- CXGW_SERVER__LIMITS__MAX_BODY_BYTES. The
+// environment wins over the file, the file over the default.
+//
+// Loading fails, naming the key and, where it came from the file, its line, on: a missing or
+// unreadable file, invalid YAML, an unknown key (in the file or as a CXGW_ variable), a value of
+// the wrong type or out of range, a missing required key, or inconsistent settings. Relative
+// paths in the file are resolved against the file's directory.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cxgw/core/logging.hpp"
+#include "cxgw/core/result.hpp"
+
+namespace cxgw {
+
+enum class ClientCertificateMode {
+  kNone,      // no client certificate is requested
+  kOptional,  // requested and verified when sent; the handler sees whether one was presented
+  kRequired,  // the TLS handshake fails without a certificate that chains to the client CA
+};
+
+enum class TlsVersion { k1_2, k1_3 };
+
+struct TlsSettings {
+  std::filesystem::path certificate_chain_file;  // PEM: leaf first, then intermediates
+  std::filesystem::path private_key_file;        // PEM
+  std::string private_key_password;              // secret; empty for an unencrypted key
+  std::filesystem::path client_ca_file;          // PEM bundle; required unless mode is kNone
+  ClientCertificateMode client_certificates = ClientCertificateMode::kNone;
+  TlsVersion min_version = TlsVersion::k1_2;
+};
+
+struct ServerLimits {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  size_t max_connections = 1024;
+  std::chrono::milliseconds header_timeout{10'000};  // TLS handshake, then first byte to end of header
+  std::chrono::milliseconds body_timeout{30'000};    // end of header to end of body
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};   // writing one response
+};
+
+struct ServerSettings {
+  std::string bind_address = "0.0.0.0";
+  uint16_t port = 8443;
+  unsigned threads = 0;  // 0: one per core
+  std::chrono::milliseconds shutdown_grace{20'000};
+  TlsSettings tls;
+  ServerLimits limits;
+};
+
+struct LoggingSettings {
+  LogLevel level = LogLevel::kInfo;
+};
+
+struct GatewayConfig {
+  ServerSettings server;
+  LoggingSettings logging;
+};
+
+// Where the effective value of a key came from.
+struct ConfigValueOrigin {
+  enum class Kind { kDefault, kFile, kEnvironment } kind = Kind::kDefault;
+  int line = 0;              // for kFile
+  std::string env_variable;  // for kEnvironment
+};
+
+struct LoadedConfig {
+  std::shared_ptr<const GatewayConfig> config;
+  std::filesystem::path file;
+  std::map<std::string, ConfigValueOrigin> origins;  // by key; only keys not at their default
+};
+
+// Environment variables as name -> value. Use processEnvironment() for the real one.
+using Environment = std::map<std::string, std::string>;
+Environment processEnvironment();
+
+Result<LoadedConfig> loadGatewayConfig(const std::filesystem::path& file, const Environment& env);
+
+// One documented key of the configuration.
+struct ConfigKeyInfo {
+  std::string key;          // dotted path
+  std::string env_variable; // CXGW_… override
+  std::string type;         // e.g. "duration", "bytes", "enum: none|optional|required"
+  bool secret = false;      // masked when printed
+  bool required = false;
+  std::string description;
+};
+const std::vector<ConfigKeyInfo>& configKeys();
+
+// Renders the effective configuration, one "key = value  # origin" line per key, with secrets
+// masked. Used by `cxgw config check`.
+std::string renderEffectiveConfig(const LoadedConfig& loaded);
+
+// The environment variable that overrides `key`, e.g. "server.port" -> "CXGW_SERVER__PORT".
+std::string environmentVariableFor(const std::string& key);
+
+}  // namespace cxgw

@@ -1,0 +1,7 @@
+#include "cxgw/core/version.hpp"
+
+namespace cxgw {
+
+const char* versionString() { return CXGW_VERSION; }
+
+}  // namespace cxgw
