@@ -82,19 +82,6 @@ const passwd* systemUser() {
   return ::getpwnam(kSystemUser);
 }
 
-std::string tailOfFile(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return "(" + path + " is missing)";
-  std::deque<std::string> lines;
-  for (std::string line; std::getline(file, line);) {
-    lines.push_back(std::move(line));
-    if (lines.size() > kLogTailLines) lines.pop_front();
-  }
-  std::string tail = "last lines of " + path + ":";
-  for (const std::string& line : lines) tail += "\n  " + line;
-  return tail;
-}
-
 std::string readFrom(const std::string& path, std::streamoff offset) {
   std::ifstream file(path);
   if (!file) return {};
@@ -102,6 +89,19 @@ std::string readFrom(const std::string& path, std::streamoff offset) {
   std::ostringstream text;
   text << file.rdbuf();
   return text.str();
+}
+
+// The last lines of what `path` gained after `offset`, for error messages.
+std::string tailOfFile(const std::string& path, std::streamoff offset) {
+  std::istringstream text(readFrom(path, offset));
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(text, line);) {
+    lines.push_back(std::move(line));
+    if (lines.size() > kLogTailLines) lines.pop_front();
+  }
+  std::string tail = "last lines of " + path + ":";
+  for (const std::string& line : lines) tail += "\n  " + line;
+  return tail;
 }
 
 std::streamoff fileSize(const std::string& path) {
@@ -220,8 +220,9 @@ Status PostgresCluster::start() {
     return clusterError(ErrorCode::kInvalidArgument,
                         "cluster in " + temp_directory_ + " already started");
   }
-  if (const auto reason = unavailableReason())
+  if (const auto reason = unavailableReason()) {
     return clusterError(ErrorCode::kUnavailable, *reason);
+  }
   Status started = initialize();
   if (started.ok()) started = startServer();
   if (!started.ok()) stop();
@@ -275,8 +276,9 @@ Status PostgresCluster::startServer() {
                << "full_page_writes = off\n"
                << "logging_collector = off\n"
                << "log_destination = 'stderr'\n";
-      if (!settings.flush())
+      if (!settings.flush()) {
         return clusterError(ErrorCode::kIoError, "cannot write " + settings_path);
+      }
     }
     if (Status owned = giveToSystemUser(settings_path); !owned.ok()) return owned;
 
@@ -291,7 +293,7 @@ Status PostgresCluster::startServer() {
         readFrom(server_log_, log_offset).find("Address already in use") != std::string::npos;
     if (!port_taken || attempt == kStartAttempts) {
       Error error = started.error();
-      error.message += "\n" + tailOfFile(server_log_);
+      error.message += "\n" + tailOfFile(server_log_, log_offset);
       return error;
     }
   }
@@ -304,12 +306,13 @@ Status PostgresCluster::runTool(const std::string& tool,
   argv.push_back(bin_directory_ + "/" + tool);
   argv.insert(argv.end(), arguments.begin(), arguments.end());
 
+  const std::streamoff log_offset = fileSize(command_log_);
   const Result<int> exit_status = runAndWait(argv, command_log_, temp_directory_);
   if (!exit_status.ok()) return exit_status.error();
   if (exit_status.value() != 0) {
     return clusterError(ErrorCode::kUnavailable, tool + " exited with status " +
                                                      std::to_string(exit_status.value()) + "; " +
-                                                     tailOfFile(command_log_));
+                                                     tailOfFile(command_log_, log_offset));
   }
   return {};
 }
