@@ -4,9 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +20,8 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
-extern char** environ;  // NOLINT(readability-redundant-declaration)
+#include "support/child_process.hpp"
+
 
 namespace cxgw::testing {
 namespace {
@@ -108,43 +107,6 @@ std::streamoff fileSize(const std::string& path) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
   return error ? 0 : static_cast<std::streamoff>(size);
-}
-
-// Exit status of `argv`, run with stdin from /dev/null, stdout and stderr appended to `log_path`,
-// in `working_directory`, and with no other descriptor of this process: the postmaster that
-// pg_ctl leaves behind must not hold the test runner's pipes open.
-Result<int> runAndWait(const std::vector<std::string>& argv, const std::string& log_path,
-                       const std::string& working_directory) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
-  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-
-  std::vector<char*> arguments;
-  for (const std::string& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
-  arguments.push_back(nullptr);
-
-  pid_t pid = 0;
-  const int spawn_error =
-      posix_spawnp(&pid, arguments[0], &actions, nullptr, arguments.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawn_error != 0) {
-    return clusterError(ErrorCode::kIoError,
-                        "cannot run " + argv[0] + ": " + std::strerror(spawn_error));
-  }
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, 0) < 0) {
-    if (errno != EINTR) {
-      return clusterError(ErrorCode::kIoError,
-                          "waitpid for " + argv[0] + ": " + std::strerror(errno));
-    }
-  }
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  return 128 + WTERMSIG(wait_status);
 }
 
 Result<int> findFreePort() {
@@ -307,7 +269,12 @@ Status PostgresCluster::runTool(const std::string& tool,
   argv.insert(argv.end(), arguments.begin(), arguments.end());
 
   const std::streamoff log_offset = fileSize(command_log_);
-  const Result<int> exit_status = runAndWait(argv, command_log_, temp_directory_);
+  SpawnOptions options;
+  options.argv = argv;
+  options.working_directory = temp_directory_;
+  options.output = SpawnOptions::Output::kAppendToFile;
+  options.output_file = command_log_;
+  const Result<int> exit_status = ChildProcess::run(options);
   if (!exit_status.ok()) return exit_status.error();
   if (exit_status.value() != 0) {
     return clusterError(ErrorCode::kUnavailable, tool + " exited with status " +

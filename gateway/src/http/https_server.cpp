@@ -227,6 +227,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onHeader(beast::error_code ec) {
     if (ec) return rejectUnreadable(ec);
+    const auto& header = parser_->get();
+    const auto incoming_id = header.find("x-request-id");
+    request_id_ = incoming_id != header.end() && saneRequestId(incoming_id->value())
+                      ? std::string(incoming_id->value())
+                      : randomUuid();
+    method_ = std::string(header.method_string());
+    if (logEnabled(LogLevel::kDebug)) {
+      logDebug("request header received", {{"request_id", request_id_},
+                                           {"method", method_},
+                                           {"target", std::string_view(header.target())},
+                                           {"remote", remote_address_}});
+    }
     const auto length = parser_->content_length();
     if (length && *length > limits().max_body_bytes) {
       return rejectAndClose(413, "payload_too_large",
@@ -268,9 +280,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void rejectAndClose(unsigned status, std::string_view code, const std::string& message) {
     keep_alive_ = false;
-    request_id_ = randomUuid();
+    if (!parser_->is_header_done()) {
+      request_id_ = randomUuid();
+      method_ = "-";
+    }
     route_ = "-";
-    method_ = parser_ && parser_->is_header_done() ? std::string(parser_->get().method_string()) : "-";
     write(HttpResponse::error(status, code, message, request_id_));
   }
 
@@ -285,13 +299,10 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
-    const auto incoming_id = request.header("x-request-id");
-    request.request_id = incoming_id && saneRequestId(*incoming_id) ? std::string(*incoming_id) : randomUuid();
+    request.request_id = request_id_;
     request.peer = peer_;
     request.remote_address = remote_address_;
     keep_alive_ = message.keep_alive() && !draining_;
-    method_ = request.method;
-    request_id_ = request.request_id;
     route_ = "-";
     head_ = message.method() == http::verb::head;
 

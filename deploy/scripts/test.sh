@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds with
+# the dev preset (warnings are errors) and runs every test, then builds and runs the same suite
+# under AddressSanitizer + UndefinedBehaviorSanitizer (asan preset).
+#
+#   deploy/scripts/test.sh            dev, then asan
+#   deploy/scripts/test.sh --quick    dev only
+#
+# Tests that need PostgreSQL start their own throwaway cluster (label pg); HTTPS tests generate
+# their certificates at run time. Conformance tests read $CX_REFERENCE_DIR when it is set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+presets=(dev asan)
+if [ "${1:-}" = "--quick" ]; then presets=(dev); fi
+
+bash deploy/scripts/install-deps.sh
+
+for preset in "${presets[@]}"; do
+  echo "== ${preset}: configure and build"
+  cmake --preset "${preset}" >/dev/null
+  cmake --build --preset "${preset}"
+  echo "== ${preset}: test"
+  ctest --preset "${preset}" -j 2
+done
