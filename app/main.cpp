@@ -27,17 +27,20 @@ int main(int argc, char** argv) {
   auto* check = config->add_subcommand(
       "check", "Validate a config file and print the effective configuration, secrets masked");
   check->add_option("FILE", check_file, "Gateway YAML config file")->required();
-  auto* keys = config->add_subcommand("keys", "List every config key with its type and env variable");
+  auto* keys =
+      config->add_subcommand("keys", "List every config key with its type and env variable");
 
   std::string certs_dir;
   std::vector<std::string> client_bpns{"BPNL000000000OEM"};
   int days = 30;
   auto* dev_certs = cli.add_subcommand(
-      "dev-certs", "Write a development CA, a localhost server certificate and client certificates");
+      "dev-certs",
+      "Write a development CA, a localhost server certificate and client certificates");
   dev_certs->add_option("DIR", certs_dir, "Directory to write the PEM files to")->required();
   dev_certs->add_option("--client-bpn", client_bpns, "BPN of a client certificate (repeatable)")
       ->capture_default_str();
-  dev_certs->add_option("--days", days, "Validity in days")->check(CLI::Range(1, 3650))
+  dev_certs->add_option("--days", days, "Validity in days")
+      ->check(CLI::Range(1, 3650))
       ->capture_default_str();
 
   try {

@@ -113,9 +113,7 @@ KeySpec pathKey(std::string key, std::string description, Access access, bool re
     access(c) = path.lexically_normal();
     return std::nullopt;
   };
-  spec.show = [access](const GatewayConfig& c) {
-    return access(c).string();
-  };
+  spec.show = [access](const GatewayConfig& c) { return access(c).string(); };
   return spec;
 }
 
@@ -123,8 +121,8 @@ template <typename Access>
 KeySpec integerKey(std::string key, std::string description, Access access, uint64_t min,
                    uint64_t max) {
   KeySpec spec;
-  spec.info = {key, "", "integer " + std::to_string(min) + ".." + std::to_string(max), false,
-               false, std::move(description)};
+  spec.info = {key,   "",    "integer " + std::to_string(min) + ".." + std::to_string(max),
+               false, false, std::move(description)};
   spec.assign = [access, min, max](GatewayConfig& c,
                                    const RawValue& raw) -> std::optional<std::string> {
     const auto value = parseUnsigned(raw.text);
@@ -135,9 +133,7 @@ KeySpec integerKey(std::string key, std::string description, Access access, uint
     access(c) = static_cast<std::remove_reference_t<decltype(access(c))>>(*value);
     return std::nullopt;
   };
-  spec.show = [access](const GatewayConfig& c) {
-    return std::to_string(access(c));
-  };
+  spec.show = [access](const GatewayConfig& c) { return std::to_string(access(c)); };
   return spec;
 }
 
@@ -145,8 +141,8 @@ template <typename Access>
 KeySpec bytesKey(std::string key, std::string description, Access access, uint64_t min,
                  uint64_t max) {
   KeySpec spec;
-  spec.info = {key, "", "bytes (" + showBytes(min) + ".." + showBytes(max) + ")", false, false,
-               std::move(description)};
+  spec.info = {key,   "",    "bytes (" + showBytes(min) + ".." + showBytes(max) + ")",
+               false, false, std::move(description)};
   spec.assign = [access, min, max](GatewayConfig& c,
                                    const RawValue& raw) -> std::optional<std::string> {
     const auto value = parseBytes(raw.text);
@@ -158,9 +154,7 @@ KeySpec bytesKey(std::string key, std::string description, Access access, uint64
     access(c) = static_cast<size_t>(*value);
     return std::nullopt;
   };
-  spec.show = [access](const GatewayConfig& c) {
-    return showBytes(access(c));
-  };
+  spec.show = [access](const GatewayConfig& c) { return showBytes(access(c)); };
   return spec;
 }
 
@@ -168,8 +162,8 @@ template <typename Access>
 KeySpec durationKey(std::string key, std::string description, Access access, milliseconds min,
                     milliseconds max) {
   KeySpec spec;
-  spec.info = {key, "", "duration (" + showDuration(min) + ".." + showDuration(max) + ")", false,
-               false, std::move(description)};
+  spec.info = {key,   "",    "duration (" + showDuration(min) + ".." + showDuration(max) + ")",
+               false, false, std::move(description)};
   spec.assign = [access, min, max](GatewayConfig& c,
                                    const RawValue& raw) -> std::optional<std::string> {
     const auto value = parseDuration(raw.text);
@@ -181,9 +175,7 @@ KeySpec durationKey(std::string key, std::string description, Access access, mil
     access(c) = *value;
     return std::nullopt;
   };
-  spec.show = [access](const GatewayConfig& c) {
-    return showDuration(access(c));
-  };
+  spec.show = [access](const GatewayConfig& c) { return showDuration(access(c)); };
   return spec;
 }
 
@@ -228,74 +220,63 @@ const std::vector<KeySpec>& keyTable() {
     keys.push_back(durationKey(
         "server.shutdown_grace",
         "on SIGTERM/SIGINT, how long in-flight requests may take before connections are cut",
-        [](auto& c) -> auto& { return c.server.shutdown_grace; },
-        milliseconds(0), milliseconds(3'600'000)));
+        [](auto& c) -> auto& { return c.server.shutdown_grace; }, milliseconds(0),
+        milliseconds(3'600'000)));
     keys.push_back(pathKey(
         "server.tls.certificate_chain", "PEM file: the server certificate, then intermediates",
-        [](auto& c) -> auto& {
-          return c.server.tls.certificate_chain_file;
-        },
-        true));
+        [](auto& c) -> auto& { return c.server.tls.certificate_chain_file; }, true));
     keys.push_back(pathKey(
         "server.tls.private_key", "PEM file: the server's private key",
-        [](auto& c) -> auto& { return c.server.tls.private_key_file; },
-        true));
+        [](auto& c) -> auto& { return c.server.tls.private_key_file; }, true));
     keys.push_back(stringKey(
         "server.tls.private_key_password", "password of an encrypted private key",
-        [](auto& c) -> auto& { return c.server.tls.private_key_password; },
-        true));
+        [](auto& c) -> auto& { return c.server.tls.private_key_password; }, true));
     keys.push_back(pathKey(
         "server.tls.client_ca", "PEM bundle of CAs that client certificates must chain to",
         [](auto& c) -> auto& { return c.server.tls.client_ca_file; }));
     keys.push_back(enumKey<ClientCertificateMode>(
         "server.tls.client_certificates", "whether partners must present a client certificate",
-        [](auto& c) -> auto& {
-          return c.server.tls.client_certificates;
-        },
+        [](auto& c) -> auto& { return c.server.tls.client_certificates; },
         {{"none", ClientCertificateMode::kNone},
          {"optional", ClientCertificateMode::kOptional},
          {"required", ClientCertificateMode::kRequired}}));
-    keys.push_back(enumKey<TlsVersion>(
-        "server.tls.min_version", "lowest TLS version accepted",
-        [](auto& c) -> auto& { return c.server.tls.min_version; },
-        {{"1.2", TlsVersion::k1_2}, {"1.3", TlsVersion::k1_3}}));
+    keys.push_back(enumKey<TlsVersion>("server.tls.min_version", "lowest TLS version accepted",
+                                       [](auto& c) -> auto& { return c.server.tls.min_version; },
+                                       {{"1.2", TlsVersion::k1_2}, {"1.3", TlsVersion::k1_3}}));
     keys.push_back(bytesKey(
         "server.limits.max_header_bytes", "largest request header; larger gets 431",
-        [](auto& c) -> auto& { return c.server.limits.max_header_bytes; }, 1024,
-        1 << 20));
+        [](auto& c) -> auto& { return c.server.limits.max_header_bytes; }, 1024, 1 << 20));
     keys.push_back(bytesKey(
         "server.limits.max_body_bytes", "largest request body; larger gets 413",
         [](auto& c) -> auto& { return c.server.limits.max_body_bytes; }, 0, 1ULL << 30));
     keys.push_back(integerKey(
         "server.limits.max_connections", "open connections at most; more are closed at once",
-        [](auto& c) -> auto& { return c.server.limits.max_connections; }, 1,
-        1'000'000));
+        [](auto& c) -> auto& { return c.server.limits.max_connections; }, 1, 1'000'000));
     keys.push_back(durationKey(
         "server.limits.header_timeout",
         "TLS handshake, then from a request's first byte to the end of its header",
-        [](auto& c) -> auto& { return c.server.limits.header_timeout; },
-        milliseconds(1), milliseconds(3'600'000)));
+        [](auto& c) -> auto& { return c.server.limits.header_timeout; }, milliseconds(1),
+        milliseconds(3'600'000)));
     keys.push_back(durationKey(
         "server.limits.body_timeout", "from the end of a request's header to the end of its body",
-        [](auto& c) -> auto& { return c.server.limits.body_timeout; },
-        milliseconds(1), milliseconds(3'600'000)));
+        [](auto& c) -> auto& { return c.server.limits.body_timeout; }, milliseconds(1),
+        milliseconds(3'600'000)));
     keys.push_back(durationKey(
         "server.limits.idle_timeout", "how long a keep-alive connection may wait for a request",
-        [](auto& c) -> auto& { return c.server.limits.idle_timeout; },
-        milliseconds(1), milliseconds(3'600'000)));
+        [](auto& c) -> auto& { return c.server.limits.idle_timeout; }, milliseconds(1),
+        milliseconds(3'600'000)));
     keys.push_back(durationKey(
         "server.limits.write_timeout", "writing one response",
-        [](auto& c) -> auto& { return c.server.limits.write_timeout; },
-        milliseconds(1), milliseconds(3'600'000)));
-    keys.push_back(enumKey<LogLevel>(
-        "logging.level", "lowest level written to stdout",
-        [](auto& c) -> auto& { return c.logging.level; },
-        {{"trace", LogLevel::kTrace},
-         {"debug", LogLevel::kDebug},
-         {"info", LogLevel::kInfo},
-         {"warn", LogLevel::kWarn},
-         {"error", LogLevel::kError},
-         {"off", LogLevel::kOff}}));
+        [](auto& c) -> auto& { return c.server.limits.write_timeout; }, milliseconds(1),
+        milliseconds(3'600'000)));
+    keys.push_back(enumKey<LogLevel>("logging.level", "lowest level written to stdout",
+                                     [](auto& c) -> auto& { return c.logging.level; },
+                                     {{"trace", LogLevel::kTrace},
+                                      {"debug", LogLevel::kDebug},
+                                      {"info", LogLevel::kInfo},
+                                      {"warn", LogLevel::kWarn},
+                                      {"error", LogLevel::kError},
+                                      {"off", LogLevel::kOff}}));
     for (KeySpec& spec : keys) spec.info.env_variable = environmentVariableFor(spec.info.key);
     return keys;
   }();
@@ -382,10 +363,10 @@ std::optional<Error> collectFromYaml(const YAML::Node& map, const std::string& p
         return configError(ErrorCode::kInvalidArgument, "has no value", path, file, line);
       }
       if (!value.IsScalar()) {
-        return configError(ErrorCode::kInvalidArgument,
-                           "expected a single value, got a " +
-                               std::string(value.IsMap() ? "mapping" : "list"),
-                           path, file, line);
+        return configError(
+            ErrorCode::kInvalidArgument,
+            "expected a single value, got a " + std::string(value.IsMap() ? "mapping" : "list"),
+            path, file, line);
       }
       values[path] = RawValue{value.Scalar(), {ConfigValueOrigin::Kind::kFile, line, ""}, base};
     } else if (isSection(path)) {
@@ -410,8 +391,8 @@ std::optional<Error> checkFile(const std::filesystem::path& path, const std::str
   if (std::filesystem::is_regular_file(path, ec)) return std::nullopt;
   const auto it = values.find(key);
   const int line = it != values.end() ? it->second.origin.line : 0;
-  return configError(ErrorCode::kNotFound, "file " + path.string() + " does not exist", key,
-                     file, line);
+  return configError(ErrorCode::kNotFound, "file " + path.string() + " does not exist", key, file,
+                     line);
 }
 
 std::optional<Error> validate(const GatewayConfig& config,
@@ -420,13 +401,13 @@ std::optional<Error> validate(const GatewayConfig& config,
   for (const KeySpec& spec : keyTable()) {
     if (spec.info.required && values.find(spec.info.key) == values.end()) {
       return configError(ErrorCode::kMissingKey,
-                         "is required (or set " + spec.info.env_variable + ")", spec.info.key,
-                         file, 0);
+                         "is required (or set " + spec.info.env_variable + ")", spec.info.key, file,
+                         0);
     }
   }
   const TlsSettings& tls = config.server.tls;
-  if (auto error = checkFile(tls.certificate_chain_file, "server.tls.certificate_chain", values,
-                             file)) {
+  if (auto error =
+          checkFile(tls.certificate_chain_file, "server.tls.certificate_chain", values, file)) {
     return error;
   }
   if (auto error = checkFile(tls.private_key_file, "server.tls.private_key", values, file)) {
@@ -501,8 +482,8 @@ Result<LoadedConfig> loadGatewayConfig(const std::filesystem::path& path, const 
   std::map<std::string, RawValue> values;
   if (root.IsDefined() && !root.IsNull()) {
     if (!root.IsMap()) {
-      return Error{ErrorCode::kInvalidArgument, "the top level must be a mapping of keys", "",
-                   file, lineOf(root)};
+      return Error{ErrorCode::kInvalidArgument, "the top level must be a mapping of keys", "", file,
+                   lineOf(root)};
     }
     if (auto error = collectFromYaml(root, "", file, base, values)) return *error;
   }
@@ -520,8 +501,7 @@ Result<LoadedConfig> loadGatewayConfig(const std::filesystem::path& path, const 
                    "upper case, '__' between segments)",
                    name, "", 0};
     }
-    values[match->info.key] =
-        RawValue{text, {ConfigValueOrigin::Kind::kEnvironment, 0, name}, cwd};
+    values[match->info.key] = RawValue{text, {ConfigValueOrigin::Kind::kEnvironment, 0, name}, cwd};
   }
 
   auto config = std::make_shared<GatewayConfig>();
@@ -530,8 +510,9 @@ Result<LoadedConfig> loadGatewayConfig(const std::filesystem::path& path, const 
     const KeySpec* spec = findKey(key);
     if (auto problem = spec->assign(*config, raw)) {
       const bool from_env = raw.origin.kind == ConfigValueOrigin::Kind::kEnvironment;
-      return Error{ErrorCode::kInvalidArgument, *problem + (from_env ? " (from " + raw.origin.env_variable + ")" : ""),
-                   key, from_env ? "" : file, raw.origin.line};
+      return Error{ErrorCode::kInvalidArgument,
+                   *problem + (from_env ? " (from " + raw.origin.env_variable + ")" : ""), key,
+                   from_env ? "" : file, raw.origin.line};
     }
     loaded.origins[key] = raw.origin;
   }

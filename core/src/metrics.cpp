@@ -74,8 +74,7 @@ Histogram::Histogram(std::vector<double> upper_bounds)
 
 void Histogram::observe(double value) {
   const auto it = std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), value);
-  buckets_[static_cast<size_t>(it - upper_bounds_.begin())].fetch_add(1,
-                                                                      std::memory_order_relaxed);
+  buckets_[static_cast<size_t>(it - upper_bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   if (value > 0) {
     sum_micros_.fetch_add(static_cast<uint64_t>(std::llround(value * 1e6)),
@@ -85,7 +84,8 @@ void Histogram::observe(double value) {
 
 std::vector<uint64_t> Histogram::bucketCounts() const {
   std::vector<uint64_t> counts(upper_bounds_.size() + 1);
-  for (size_t i = 0; i < counts.size(); ++i) counts[i] = buckets_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < counts.size(); ++i)
+    counts[i] = buckets_[i].load(std::memory_order_relaxed);
   return counts;
 }
 
@@ -165,15 +165,15 @@ std::string MetricsRegistry::renderPrometheusText() const {
       const auto& family = *c->second;
       appendHeader(out, name, family.help(), "counter");
       family.forEach([&](const std::vector<std::string>& labels, const Counter& series) {
-        out += name + labelSet(family.labelNames(), labels) + " " +
-               std::to_string(series.value()) + "\n";
+        out += name + labelSet(family.labelNames(), labels) + " " + std::to_string(series.value()) +
+               "\n";
       });
     } else if (const auto g = gauges_.find(name); g != gauges_.end()) {
       const auto& family = *g->second;
       appendHeader(out, name, family.help(), "gauge");
       family.forEach([&](const std::vector<std::string>& labels, const Gauge& series) {
-        out += name + labelSet(family.labelNames(), labels) + " " +
-               std::to_string(series.value()) + "\n";
+        out += name + labelSet(family.labelNames(), labels) + " " + std::to_string(series.value()) +
+               "\n";
       });
     } else if (const auto h = histograms_.find(name); h != histograms_.end()) {
       const auto& family = *h->second;

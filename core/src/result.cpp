@@ -4,14 +4,22 @@ namespace cxgw {
 
 const char* errorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kUnknownKey: return "unknown_key";
-    case ErrorCode::kMissingKey: return "missing_key";
-    case ErrorCode::kIoError: return "io_error";
-    case ErrorCode::kTlsError: return "tls_error";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kUnknownKey:
+      return "unknown_key";
+    case ErrorCode::kMissingKey:
+      return "missing_key";
+    case ErrorCode::kIoError:
+      return "io_error";
+    case ErrorCode::kTlsError:
+      return "tls_error";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }

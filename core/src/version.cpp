@@ -2,6 +2,8 @@
 
 namespace cxgw {
 
-const char* versionString() { return CXGW_VERSION; }
+const char* versionString() {
+  return CXGW_VERSION;
+}
 
 }  // namespace cxgw

@@ -61,7 +61,8 @@ Result<AspectUrn> parseAspectUrn(std::string_view text) {
   const size_t colon = rest.find(':');
   const size_t hash = rest.find('#');
   if (colon == std::string_view::npos || hash == std::string_view::npos || hash < colon) {
-    return invalid("'" + std::string(text) + "' is not of the form urn:samm:<namespace>:<version>#<Name>");
+    return invalid("'" + std::string(text) +
+                   "' is not of the form urn:samm:<namespace>:<version>#<Name>");
   }
   AspectUrn urn{std::string(rest.substr(0, colon)),
                 std::string(rest.substr(colon + 1, hash - colon - 1)),

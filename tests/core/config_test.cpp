@@ -59,20 +59,20 @@ TEST(GatewayConfig, RelativePathsResolveAgainstTheFilesDirectory) {
 
 TEST(GatewayConfig, ParsesEveryValueKind) {
   ConfigFile files;
-  auto loaded = loadGatewayConfig(files.write(std::string(kMinimal) +
-                                              "    client_certificates: required\n"
-                                              "    client_ca: certs/ca.crt\n"
-                                              "    min_version: \"1.3\"\n"
-                                              "  port: 9443\n"
-                                              "  shutdown_grace: 2m\n"
-                                              "  limits:\n"
-                                              "    max_header_bytes: 8KiB\n"
-                                              "    max_body_bytes: 2MiB\n"
-                                              "    header_timeout: 250ms\n"
-                                              "    idle_timeout: 1h\n"
-                                              "logging:\n"
-                                              "  level: debug\n"),
-                                  {});
+  auto loaded =
+      loadGatewayConfig(files.write(std::string(kMinimal) + "    client_certificates: required\n"
+                                                            "    client_ca: certs/ca.crt\n"
+                                                            "    min_version: \"1.3\"\n"
+                                                            "  port: 9443\n"
+                                                            "  shutdown_grace: 2m\n"
+                                                            "  limits:\n"
+                                                            "    max_header_bytes: 8KiB\n"
+                                                            "    max_body_bytes: 2MiB\n"
+                                                            "    header_timeout: 250ms\n"
+                                                            "    idle_timeout: 1h\n"
+                                                            "logging:\n"
+                                                            "  level: debug\n"),
+                        {});
   ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
   const GatewayConfig& c = *loaded.value().config;
   EXPECT_EQ(c.server.port, 9443);
@@ -111,7 +111,8 @@ TEST(GatewayConfig, TopLevelMustBeAMapping) {
 
 TEST(GatewayConfig, UnknownKeyIsNamedWithLineAndSuggestion) {
   ConfigFile files;
-  const Error error = loadError(files.write(std::string(kMinimal) + "  limits:\n    max_body_byte: 10\n"));
+  const Error error =
+      loadError(files.write(std::string(kMinimal) + "  limits:\n    max_body_byte: 10\n"));
   EXPECT_EQ(error.code, ErrorCode::kUnknownKey);
   EXPECT_EQ(error.key, "server.limits.max_body_byte");
   EXPECT_EQ(error.line, 6);
@@ -177,17 +178,23 @@ INSTANTIATE_TEST_SUITE_P(
         WrongValueCase{"  threads: 1.5\n", "server.threads", "integer"},
         WrongValueCase{"  shutdown_grace: 10\n", "server.shutdown_grace", "duration"},
         WrongValueCase{"  shutdown_grace: 2d\n", "server.shutdown_grace", "duration"},
-        WrongValueCase{"  limits:\n    idle_timeout: 0s\n", "server.limits.idle_timeout", "must be"},
-        WrongValueCase{"  limits:\n    max_body_bytes: lots\n", "server.limits.max_body_bytes", "size"},
-        WrongValueCase{"  limits:\n    max_header_bytes: 100\n", "server.limits.max_header_bytes", "must be"},
-        WrongValueCase{"  limits:\n    max_connections: 0\n", "server.limits.max_connections", "integer"},
+        WrongValueCase{"  limits:\n    idle_timeout: 0s\n", "server.limits.idle_timeout",
+                       "must be"},
+        WrongValueCase{"  limits:\n    max_body_bytes: lots\n", "server.limits.max_body_bytes",
+                       "size"},
+        WrongValueCase{"  limits:\n    max_header_bytes: 100\n", "server.limits.max_header_bytes",
+                       "must be"},
+        WrongValueCase{"  limits:\n    max_connections: 0\n", "server.limits.max_connections",
+                       "integer"},
         WrongValueCase{"    min_version: \"1.1\"\n", "server.tls.min_version", "1.2|1.3"},
-        WrongValueCase{"    client_certificates: yes\n", "server.tls.client_certificates", "none|optional|required"},
+        WrongValueCase{"    client_certificates: yes\n", "server.tls.client_certificates",
+                       "none|optional|required"},
         WrongValueCase{"logging:\n  level: verbose\n", "logging.level", "trace|debug"}));
 
 TEST(GatewayConfig, MissingRequiredKeyIsNamed) {
   ConfigFile files;
-  const Error error = loadError(files.write("server:\n  tls:\n    private_key: certs/server.key\n"));
+  const Error error =
+      loadError(files.write("server:\n  tls:\n    private_key: certs/server.key\n"));
   EXPECT_EQ(error.code, ErrorCode::kMissingKey);
   EXPECT_EQ(error.key, "server.tls.certificate_chain");
   EXPECT_NE(error.message.find("CXGW_SERVER__TLS__CERTIFICATE_CHAIN"), std::string::npos);
@@ -195,8 +202,9 @@ TEST(GatewayConfig, MissingRequiredKeyIsNamed) {
 
 TEST(GatewayConfig, NonexistentCertificateFileIsNamedWithLine) {
   ConfigFile files;
-  const Error error = loadError(files.write(
-      "server:\n  tls:\n    certificate_chain: certs/nope.crt\n    private_key: certs/server.key\n"));
+  const Error error =
+      loadError(files.write("server:\n  tls:\n    certificate_chain: certs/nope.crt\n    "
+                            "private_key: certs/server.key\n"));
   EXPECT_EQ(error.code, ErrorCode::kNotFound);
   EXPECT_EQ(error.key, "server.tls.certificate_chain");
   EXPECT_EQ(error.line, 3);
@@ -205,7 +213,8 @@ TEST(GatewayConfig, NonexistentCertificateFileIsNamedWithLine) {
 
 TEST(GatewayConfig, ClientCertificatesNeedAClientCa) {
   ConfigFile files;
-  const Error error = loadError(files.write(std::string(kMinimal) + "    client_certificates: required\n"));
+  const Error error =
+      loadError(files.write(std::string(kMinimal) + "    client_certificates: required\n"));
   EXPECT_EQ(error.code, ErrorCode::kMissingKey);
   EXPECT_EQ(error.key, "server.tls.client_ca");
   EXPECT_EQ(error.line, 5);
@@ -213,10 +222,9 @@ TEST(GatewayConfig, ClientCertificatesNeedAClientCa) {
 
 TEST(GatewayConfig, EnvironmentOverridesTheFile) {
   ConfigFile files;
-  auto loaded = loadGatewayConfig(files.write(std::string(kMinimal) + "  port: 9000\n"),
-                                  {{"CXGW_SERVER__PORT", "9555"},
-                                   {"CXGW_LOGGING__LEVEL", "warn"},
-                                   {"UNRELATED", "ignored"}});
+  auto loaded = loadGatewayConfig(
+      files.write(std::string(kMinimal) + "  port: 9000\n"),
+      {{"CXGW_SERVER__PORT", "9555"}, {"CXGW_LOGGING__LEVEL", "warn"}, {"UNRELATED", "ignored"}});
   ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
   EXPECT_EQ(loaded.value().config->server.port, 9555);
   EXPECT_EQ(loaded.value().config->logging.level, LogLevel::kWarn);
@@ -242,7 +250,8 @@ TEST(GatewayConfig, UnknownEnvironmentVariableIsNamed) {
 
 TEST(GatewayConfig, BadEnvironmentValueNamesKeyAndVariable) {
   ConfigFile files;
-  const Error error = loadError(files.write(kMinimal), {{"CXGW_SERVER__LIMITS__BODY_TIMEOUT", "soon"}});
+  const Error error =
+      loadError(files.write(kMinimal), {{"CXGW_SERVER__LIMITS__BODY_TIMEOUT", "soon"}});
   EXPECT_EQ(error.key, "server.limits.body_timeout");
   EXPECT_NE(error.message.find("CXGW_SERVER__LIMITS__BODY_TIMEOUT"), std::string::npos);
 }
@@ -258,9 +267,9 @@ TEST(GatewayConfig, EnvironmentVariableRule) {
 
 TEST(GatewayConfig, EffectiveConfigMasksSecretsAndShowsOrigins) {
   ConfigFile files;
-  auto loaded = loadGatewayConfig(files.write(std::string(kMinimal) +
-                                              "    private_key_password: hunter2-secret\n"),
-                                  {{"CXGW_SERVER__PORT", "9444"}});
+  auto loaded = loadGatewayConfig(
+      files.write(std::string(kMinimal) + "    private_key_password: hunter2-secret\n"),
+      {{"CXGW_SERVER__PORT", "9444"}});
   ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
   const std::string text = renderEffectiveConfig(loaded.value());
   EXPECT_EQ(text.find("hunter2-secret"), std::string::npos) << text;

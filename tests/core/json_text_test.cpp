@@ -28,7 +28,9 @@ TEST(JsonQuote, KeepsValidUtf8) {
 }
 
 TEST(JsonQuote, ReplacesInvalidUtf8SoOutputIsValidJson) {
-  const std::string input = "ok\xff\xc3(\xed\xa0\x80" "end";  // stray byte, cut sequence, surrogate
+  const std::string input =
+      "ok\xff\xc3(\xed\xa0\x80"
+      "end";  // stray byte, cut sequence, surrogate
   const std::string back = parsedBack(json::quote(input));
   EXPECT_NE(back.find("ok"), std::string::npos);
   EXPECT_NE(back.find("end"), std::string::npos);

@@ -7,10 +7,12 @@ namespace cxgw {
 namespace {
 
 TEST(LogLine, IsOneJsonObjectWithTypedFields) {
-  const std::string line = formatLogLine(
-      LogLevel::kWarn, "request \"done\"\n",
-      {{"request_id", "abc-1"}, {"status", 404}, {"duration_ms", 1.5}, {"tls", true},
-       {"bytes", static_cast<size_t>(17)}});
+  const std::string line = formatLogLine(LogLevel::kWarn, "request \"done\"\n",
+                                         {{"request_id", "abc-1"},
+                                          {"status", 404},
+                                          {"duration_ms", 1.5},
+                                          {"tls", true},
+                                          {"bytes", static_cast<size_t>(17)}});
   EXPECT_EQ(line.find('\n'), std::string::npos);
   rapidjson::Document document;
   document.Parse(line.c_str());

@@ -18,14 +18,17 @@ TEST(MetricsRegistry, RendersCountersWithEscapedLabels) {
   family.withLabels({"/a", "200"}).increment(3);
   family.withLabels({"/b\"x\\\n", "404"}).increment();
   const std::string text = registry.renderPrometheusText();
-  EXPECT_TRUE(contains(text, "# HELP cx_requests_total Requests\n# TYPE cx_requests_total counter\n"));
+  EXPECT_TRUE(
+      contains(text, "# HELP cx_requests_total Requests\n# TYPE cx_requests_total counter\n"));
   EXPECT_TRUE(contains(text, "cx_requests_total{route=\"/a\",status=\"200\"} 3\n")) << text;
-  EXPECT_TRUE(contains(text, "cx_requests_total{route=\"/b\\\"x\\\\\\n\",status=\"404\"} 1\n")) << text;
+  EXPECT_TRUE(contains(text, "cx_requests_total{route=\"/b\\\"x\\\\\\n\",status=\"404\"} 1\n"))
+      << text;
 }
 
 TEST(MetricsRegistry, HistogramBucketsAreCumulative) {
   MetricsRegistry registry;
-  auto& histogram = registry.histogramFamily("cx_latency_seconds", "Latency", {}, {0.1, 1.0}).withLabels({});
+  auto& histogram =
+      registry.histogramFamily("cx_latency_seconds", "Latency", {}, {0.1, 1.0}).withLabels({});
   histogram.observe(0.05);
   histogram.observe(0.5);
   histogram.observe(0.7);

@@ -50,8 +50,8 @@ rapidjson::Document awaitLogLine(ChildProcess& child, const std::string& message
 class ServeProcess : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto certs = runCxgw({"dev-certs", (dir_.path() / "certs").string(), "--client-bpn",
-                          "BPNL000000000OEM"});
+    auto certs = runCxgw(
+        {"dev-certs", (dir_.path() / "certs").string(), "--client-bpn", "BPNL000000000OEM"});
     ASSERT_TRUE(certs);
     ASSERT_EQ(certs->waitFor(kExitWait), 0) << certs->readAll(1s);
   }

@@ -33,8 +33,12 @@ TEST(ReadinessEndpoint, NotReadyDependencyGives503WithDetail) {
   MetricsRegistry metrics;
   Router router;
   addHealthRoutes(router,
-                  {[] { return DependencyStatus{"store", true, "connected"}; },
-                   [] { return DependencyStatus{"erp", false, "last sync failed 3 times"}; }},
+                  {[] {
+                     return DependencyStatus{"store", true, "connected"};
+                   },
+                   [] {
+                     return DependencyStatus{"erp", false, "last sync failed 3 times"};
+                   }},
                   metrics);
   const HttpResponse response = get(router, "/readyz");
   EXPECT_EQ(response.status, 503U);

@@ -1,12 +1,11 @@
 // The HTTPS server over real sockets and real TLS, with certificates generated at test time.
 #include "cxgw/gateway/http/https_server.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <rapidjson/document.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,7 +71,8 @@ class HttpsServerTest : public ::testing::Test {
     auto router = std::make_shared<Router>();
     addHealthRoutes(*router, httpsServerReadiness(*server_), metrics_);
     router->add("POST", "/echo", Handler([](const HttpRequest& r) {
-                  return HttpResponse::json(200, "{\"length\":" + std::to_string(r.body.size()) + "}");
+                  return HttpResponse::json(200,
+                                            "{\"length\":" + std::to_string(r.body.size()) + "}");
                 }));
     router->add("GET", "/whoami", Handler([](const HttpRequest& r) {
                   if (!r.peer) return HttpResponse::json(200, "{\"peer\":null}");
@@ -116,7 +116,8 @@ class HttpsServerTest : public ::testing::Test {
   }
   // Handshake failures are counted on the server's threads; wait until the count arrives.
   bool awaitHandshakeFailures(uint64_t expected) const {
-    for (int i = 0; i < 400 && handshakeFailures() < expected; ++i) std::this_thread::sleep_for(5ms);
+    for (int i = 0; i < 400 && handshakeFailures() < expected; ++i)
+      std::this_thread::sleep_for(5ms);
     return handshakeFailures() >= expected;
   }
 
@@ -163,7 +164,8 @@ TEST_F(HttpsServerTest, Tls12ClientGetsAnAeadCipher) {
   EXPECT_EQ(connection.protocolVersion(), "TLSv1.2");
   const std::string cipher = connection.cipherName();
   EXPECT_TRUE(cipher.rfind("ECDHE-", 0) == 0) << cipher;
-  EXPECT_TRUE(cipher.find("GCM") != std::string::npos || cipher.find("CHACHA20") != std::string::npos)
+  EXPECT_TRUE(cipher.find("GCM") != std::string::npos ||
+              cipher.find("CHACHA20") != std::string::npos)
       << cipher;
   EXPECT_EQ(connection.request("GET", "/healthz").status, 200U);
 }
@@ -208,8 +210,9 @@ TEST_F(HttpsServerTest, HeaderJustUnderTheLimitIsServed) {
   start(s);
   HttpsTestClient connection(server_->port(), client());
   connection.connect();
-  EXPECT_EQ(connection.request("GET", "/healthz", "", {{"X-Padding", std::string(3000, 'a')}}).status,
-            200U);
+  EXPECT_EQ(
+      connection.request("GET", "/healthz", "", {{"X-Padding", std::string(3000, 'a')}}).status,
+      200U);
 }
 
 TEST_F(HttpsServerTest, DeclaredOversizedBodyGets413BeforeItIsSent) {
@@ -231,8 +234,10 @@ TEST_F(HttpsServerTest, ChunkedBodyOverTheLimitGets413) {
   HttpsTestClient connection(server_->port(), client());
   connection.connect();
   const std::string chunk(800, 'x');
-  connection.writeRaw("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
+  connection.writeRaw(
+      "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "320\r\n" +
+      chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_EQ(connection.readReply().status, 413U);
 }
 
@@ -418,12 +423,16 @@ TEST_F(HttpsServerTest, MetricsCountRequestsByRouteAndStatus) {
   connection.request("GET", "/healthz");
   connection.request("GET", "/missing");
   const std::string text = connection.request("GET", "/metrics").body;
-  EXPECT_NE(text.find("cxgw_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2\n"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find("cxgw_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2\n"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("cxgw_http_requests_total{method=\"GET\",route=\"-\",status=\"404\"} 1\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("cxgw_http_request_duration_seconds_count{route=\"/healthz\"} 2\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("cxgw_http_open_connections 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("cxgw_tls_handshake_failures_total 0\n"), std::string::npos) << text;
 }

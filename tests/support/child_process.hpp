@@ -23,11 +23,11 @@ namespace cxgw::testing {
 struct SpawnOptions {
   enum class Output { kPipe, kAppendToFile };
 
-  std::vector<std::string> argv;                // argv[0] is looked up in PATH
-  std::filesystem::path working_directory;      // empty: the test's own
+  std::vector<std::string> argv;                                 // argv[0] is looked up in PATH
+  std::filesystem::path working_directory;                       // empty: the test's own
   std::vector<std::pair<std::string, std::string>> environment;  // added to, or replacing, ours
   Output output = Output::kPipe;
-  std::filesystem::path output_file;            // for kAppendToFile
+  std::filesystem::path output_file;  // for kAppendToFile
 };
 
 class ChildProcess {

@@ -95,9 +95,9 @@ HttpReply HttpsTestClient::readReply() {
   return reply;
 }
 
-HttpReply HttpsTestClient::request(const std::string& method, const std::string& target,
-                                   const std::string& body,
-                                   const std::vector<std::pair<std::string, std::string>>& headers) {
+HttpReply HttpsTestClient::request(
+    const std::string& method, const std::string& target, const std::string& body,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
   http::request<http::string_body> message(http::string_to_verb(method), target, 11);
   message.set(http::field::host, "localhost");
   for (const auto& [name, value] : headers) message.set(name, value);

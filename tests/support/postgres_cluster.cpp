@@ -22,7 +22,6 @@
 
 #include "support/child_process.hpp"
 
-
 namespace cxgw::testing {
 namespace {
 

@@ -10,9 +10,8 @@ namespace cxgw::gateway {
 void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks,
                      const MetricsRegistry& metrics) {
   router.add("GET", "/healthz", Handler([](const HttpRequest&) {
-               return HttpResponse::json(
-                   200, std::string("{\"status\":\"ok\",\"version\":") +
-                            json::quote(versionString()) + "}");
+               return HttpResponse::json(200, std::string("{\"status\":\"ok\",\"version\":") +
+                                                  json::quote(versionString()) + "}");
              }));
 
   auto shared_checks = std::make_shared<const std::vector<ReadinessCheck>>(std::move(checks));
@@ -27,10 +26,10 @@ void addHealthRoutes(Router& router, std::vector<ReadinessCheck> checks,
                           ",\"ready\":" + (status.ready ? "true" : "false") +
                           ",\"detail\":" + json::quote(status.detail) + "}";
                }
-               return HttpResponse::json(
-                   all_ready ? 200 : 503,
-                   std::string("{\"status\":\"") + (all_ready ? "ready" : "not_ready") +
-                       "\",\"checks\":[" + items + "]}");
+               return HttpResponse::json(all_ready ? 200 : 503,
+                                         std::string("{\"status\":\"") +
+                                             (all_ready ? "ready" : "not_ready") +
+                                             "\",\"checks\":[" + items + "]}");
              }));
 
   router.add("GET", "/metrics", Handler([&metrics](const HttpRequest&) {
@@ -44,9 +43,9 @@ std::vector<ReadinessCheck> httpsServerReadiness(const HttpsServer& server) {
   checks.emplace_back([&server] {
     const bool draining = server.draining();
     return DependencyStatus{"listener", !draining,
-                            draining ? "shutting down; finishing in-flight requests"
-                                     : "accepting connections on port " +
-                                           std::to_string(server.port())};
+                            draining
+                                ? "shutting down; finishing in-flight requests"
+                                : "accepting connections on port " + std::to_string(server.port())};
   });
   checks.emplace_back([&server] {
     using namespace std::chrono;

@@ -1,5 +1,6 @@
 #include "cxgw/gateway/http/https_server.hpp"
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -13,7 +14,6 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <atomic>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -141,7 +141,8 @@ class Session : public std::enable_shared_from_this<Session> {
       : server_(server), stream_(std::move(socket), *server.tls.context) {
     beast::error_code ec;
     const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    if (!ec)
+      remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     server_.metrics.open_connections.add(1);
   }
 
@@ -177,10 +178,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void handshake() {
     if (draining_) return;
     beast::get_lowest_layer(stream_).expires_after(limits().header_timeout);
-    stream_.async_handshake(net::ssl::stream_base::server,
-                            [self = shared_from_this()](beast::error_code ec) {
-                              self->onHandshake(ec);
-                            });
+    stream_.async_handshake(
+        net::ssl::stream_base::server,
+        [self = shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
   }
 
   void onHandshake(beast::error_code ec) {
@@ -219,10 +219,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(limits().max_header_bytes));
     parser_->body_limit(limits().max_body_bytes);
     beast::get_lowest_layer(stream_).expires_after(limits().header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->onHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
   }
 
   void onHeader(beast::error_code ec) {
@@ -242,7 +241,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto length = parser_->content_length();
     if (length && *length > limits().max_body_bytes) {
       return rejectAndClose(413, "payload_too_large",
-                            "request body of " + std::to_string(*length) + " bytes exceeds the limit of " +
+                            "request body of " + std::to_string(*length) +
+                                " bytes exceeds the limit of " +
                                 std::to_string(limits().max_body_bytes) + " bytes");
     }
     if (parser_->is_done()) return dispatch();
@@ -308,8 +308,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
     const auto target = boost::urls::parse_origin_form(request.target);
     if (!target) {
-      return write(HttpResponse::error(400, "bad_request", "malformed request target",
-                                       request.request_id));
+      return write(
+          HttpResponse::error(400, "bad_request", "malformed request target", request.request_id));
     }
     request.path = target->path();
     std::vector<std::string> segments;
@@ -323,7 +323,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (match.outcome == Router::Match::Outcome::kMethodNotAllowed) {
       std::string allow;
-      for (const auto& method : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + method;
+      for (const auto& method : match.allowed_methods)
+        allow += (allow.empty() ? "" : ", ") + method;
       HttpResponse response = HttpResponse::error(
           405, "method_not_allowed", request.method + " is not allowed here; allowed: " + allow,
           request.request_id);
@@ -337,13 +338,15 @@ class Session : public std::enable_shared_from_this<Session> {
     auto answered = std::make_shared<std::atomic<bool>>(false);
     Responder respond = [self = shared_from_this(), answered](HttpResponse response) {
       if (answered->exchange(true)) return;
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->write(std::move(response));
+      });
     };
     try {
       (*match.handler)(request, respond);
     } catch (const std::exception& e) {
-      logError("handler threw", {{"request_id", request_id_}, {"route", route_}, {"what", e.what()}});
+      logError("handler threw",
+               {{"request_id", request_id_}, {"route", route_}, {"what", e.what()}});
       respond(HttpResponse::error(500, "internal", "internal error", request_id_));
     }
   }
@@ -368,10 +371,9 @@ class Session : public std::enable_shared_from_this<Session> {
     bytes_out_ = body_size;
 
     beast::get_lowest_layer(stream_).expires_after(limits().write_timeout);
-    http::async_write(stream_, *message,
-                      [self = shared_from_this(), message](beast::error_code ec, size_t) {
-                        self->onWrite(ec);
-                      });
+    http::async_write(
+        stream_, *message,
+        [self = shared_from_this(), message](beast::error_code ec, size_t) { self->onWrite(ec); });
   }
 
   void onWrite(beast::error_code ec) {
@@ -387,7 +389,8 @@ class Session : public std::enable_shared_from_this<Session> {
                         {"bytes_out", bytes_out_},
                         {"peer", peer_ ? peer_->common_name : std::string()},
                         {"remote", remote_address_}});
-    if (ec) logInfo("response write failed", {{"request_id", request_id_}, {"reason", ec.message()}});
+    if (ec)
+      logInfo("response write failed", {{"request_id", request_id_}, {"reason", ec.message()}});
     in_flight_ = false;
     head_ = false;
     if (ec) return;
@@ -455,8 +458,9 @@ void HttpsServer::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
 
 void HttpsServer::Impl::beginShutdown() {
   if (draining.exchange(true)) return;
-  logInfo("shutdown started", {{"grace_ms", static_cast<int64_t>(settings.shutdown_grace.count())},
-                               {"open_connections", static_cast<uint64_t>(open_connections.load())}});
+  logInfo("shutdown started",
+          {{"grace_ms", static_cast<int64_t>(settings.shutdown_grace.count())},
+           {"open_connections", static_cast<uint64_t>(open_connections.load())}});
   beast::error_code ignored;
   acceptor.close(ignored);
   signals.cancel(ignored);
@@ -531,7 +535,9 @@ std::chrono::system_clock::time_point HttpsServer::certificateNotAfter() const {
   return impl_->tls.certificate_not_after;
 }
 
-bool HttpsServer::draining() const { return impl_->draining.load(); }
+bool HttpsServer::draining() const {
+  return impl_->draining.load();
+}
 
 void HttpsServer::start(std::shared_ptr<const Router> router, bool handle_signals) {
   impl_->router = std::move(router);

@@ -13,7 +13,8 @@ std::vector<std::string> Router::splitPath(std::string_view path) {
   size_t start = 0;
   while (true) {
     const size_t slash = path.find('/', start);
-    segments.emplace_back(path.substr(start, slash == std::string_view::npos ? path.npos : slash - start));
+    segments.emplace_back(
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -44,8 +45,7 @@ void Router::add(std::string method, std::string_view pattern, AsyncHandler hand
 
 void Router::add(std::string method, std::string_view pattern, Handler handler) {
   auto shared = std::make_shared<Handler>(std::move(handler));
-  add(std::move(method), pattern,
-      AsyncHandler([shared](HttpRequest& request, Responder respond) {
+  add(std::move(method), pattern, AsyncHandler([shared](HttpRequest& request, Responder respond) {
         respond((*shared)(request));
       }));
 }
@@ -91,7 +91,8 @@ Router::Match Router::match(std::string_view method,
     }
   } else if (!allowed.empty()) {
     result.outcome = Match::Outcome::kMethodNotAllowed;
-    if (std::find(allowed.begin(), allowed.end(), "GET") != allowed.end()) allowed.push_back("HEAD");
+    if (std::find(allowed.begin(), allowed.end(), "GET") != allowed.end())
+      allowed.push_back("HEAD");
     std::sort(allowed.begin(), allowed.end());
     allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
     result.allowed_methods = std::move(allowed);

@@ -121,7 +121,8 @@ Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& re
   std::error_code ec;
   std::filesystem::create_directories(request.directory, ec);
   if (ec) {
-    return Error{ErrorCode::kIoError, "cannot create " + request.directory.string() + ": " + ec.message(), "", "", 0};
+    return Error{ErrorCode::kIoError,
+                 "cannot create " + request.directory.string() + ": " + ec.message(), "", "", 0};
   }
 
   const auto new_key = []() { return KeyPtr(EVP_EC_gen("P-256")); };
@@ -130,8 +131,8 @@ Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& re
 
   KeyPtr ca_key = new_key();
   if (!ca_key) return opensslFailure("EC key generation");
-  auto ca = issue({"cxgw DEVELOPMENT CA - not for production", request.organization},
-                  ca_key.get(), nullptr, ca_key.get(), request.validity,
+  auto ca = issue({"cxgw DEVELOPMENT CA - not for production", request.organization}, ca_key.get(),
+                  nullptr, ca_key.get(), request.validity,
                   {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
                    {NID_key_usage, "critical,keyCertSign,cRLSign"},
                    {NID_subject_key_identifier, "hash"}});
@@ -153,7 +154,8 @@ Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& re
   if (!server) return server.error();
   files.server_certificate = dir / "server.crt";
   files.server_private_key = dir / "server.key";
-  if (auto s = writePem(files.server_certificate, server.value().get(), nullptr); !s) return s.error();
+  if (auto s = writePem(files.server_certificate, server.value().get(), nullptr); !s)
+    return s.error();
   if (auto s = writePem(files.server_private_key, nullptr, server_key.get()); !s) return s.error();
 
   for (const std::string& bpn : request.client_bpns) {
@@ -166,7 +168,8 @@ Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& re
                          {NID_ext_key_usage, "clientAuth"},
                          {NID_authority_key_identifier, "keyid"}});
     if (!client) return client.error();
-    DevClientCertificate entry{bpn, dir / ("client-" + bpn + ".crt"), dir / ("client-" + bpn + ".key")};
+    DevClientCertificate entry{bpn, dir / ("client-" + bpn + ".crt"),
+                               dir / ("client-" + bpn + ".key")};
     if (auto s = writePem(entry.certificate, client.value().get(), nullptr); !s) return s.error();
     if (auto s = writePem(entry.private_key, nullptr, client_key.get()); !s) return s.error();
     files.clients.push_back(std::move(entry));

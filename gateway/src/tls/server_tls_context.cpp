@@ -82,7 +82,8 @@ Result<ServerTlsContext> createServerTlsContext(const TlsSettings& settings) {
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                   SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
-  const int min_version = settings.min_version == TlsVersion::k1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
+  const int min_version =
+      settings.min_version == TlsVersion::k1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
   if (SSL_CTX_set_min_proto_version(native, min_version) != 1 ||
       SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return tlsError("server.tls.min_version", "cannot restrict TLS versions and ciphers");
@@ -95,8 +96,8 @@ Result<ServerTlsContext> createServerTlsContext(const TlsSettings& settings) {
         });
   }
   if (SSL_CTX_use_certificate_chain_file(native, settings.certificate_chain_file.c_str()) != 1) {
-    return tlsError("server.tls.certificate_chain",
-                    "cannot load PEM certificate chain " + settings.certificate_chain_file.string());
+    return tlsError("server.tls.certificate_chain", "cannot load PEM certificate chain " +
+                                                        settings.certificate_chain_file.string());
   }
   if (SSL_CTX_use_PrivateKey_file(native, settings.private_key_file.c_str(), SSL_FILETYPE_PEM) !=
       1) {
@@ -105,18 +106,21 @@ Result<ServerTlsContext> createServerTlsContext(const TlsSettings& settings) {
                         " (wrong file, or a wrong or missing server.tls.private_key_password)");
   }
   if (SSL_CTX_check_private_key(native) != 1) {
-    return tlsError("server.tls.private_key",
-                    "the private key does not match the certificate in server.tls.certificate_chain");
+    return tlsError(
+        "server.tls.private_key",
+        "the private key does not match the certificate in server.tls.certificate_chain");
   }
 
   if (settings.client_certificates != ClientCertificateMode::kNone) {
     const char* ca = settings.client_ca_file.c_str();
     if (SSL_CTX_load_verify_locations(native, ca, nullptr) != 1) {
-      return tlsError("server.tls.client_ca", "cannot load PEM CA bundle " + settings.client_ca_file.string());
+      return tlsError("server.tls.client_ca",
+                      "cannot load PEM CA bundle " + settings.client_ca_file.string());
     }
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca);
     if (names == nullptr) {
-      return tlsError("server.tls.client_ca", "no CA certificate in " + settings.client_ca_file.string());
+      return tlsError("server.tls.client_ca",
+                      "no CA certificate in " + settings.client_ca_file.string());
     }
     SSL_CTX_set_client_CA_list(native, names);
     int mode = SSL_VERIFY_PEER;

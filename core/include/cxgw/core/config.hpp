@@ -47,10 +47,11 @@ struct ServerLimits {
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
   size_t max_connections = 1024;
-  std::chrono::milliseconds header_timeout{10'000};  // TLS handshake, then first byte to end of header
-  std::chrono::milliseconds body_timeout{30'000};    // end of header to end of body
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{30'000};   // writing one response
+  std::chrono::milliseconds header_timeout{
+      10'000};  // TLS handshake, then first byte to end of header
+  std::chrono::milliseconds body_timeout{30'000};   // end of header to end of body
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};  // writing one response
 };
 
 struct ServerSettings {
@@ -92,10 +93,10 @@ Result<LoadedConfig> loadGatewayConfig(const std::filesystem::path& file, const 
 
 // One documented key of the configuration.
 struct ConfigKeyInfo {
-  std::string key;          // dotted path
-  std::string env_variable; // CXGW_… override
-  std::string type;         // e.g. "duration", "bytes", "enum: none|optional|required"
-  bool secret = false;      // masked when printed
+  std::string key;           // dotted path
+  std::string env_variable;  // CXGW_… override
+  std::string type;          // e.g. "duration", "bytes", "enum: none|optional|required"
+  bool secret = false;       // masked when printed
   bool required = false;
   std::string description;
 };

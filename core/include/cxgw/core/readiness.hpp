@@ -13,7 +13,7 @@
 namespace cxgw {
 
 struct DependencyStatus {
-  std::string name;    // e.g. "tls", "store"
+  std::string name;  // e.g. "tls", "store"
   bool ready = false;
   std::string detail;  // one sentence for operators; never a secret
 };

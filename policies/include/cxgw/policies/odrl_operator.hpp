@@ -12,7 +12,18 @@
 namespace cxgw::policies {
 
 enum class OdrlOperator {
-  kEq, kNeq, kIn, kIsAnyOf, kIsAllOf, kIsNoneOf, kIsA, kHasPart, kGt, kGteq, kLt, kLteq,
+  kEq,
+  kNeq,
+  kIn,
+  kIsAnyOf,
+  kIsAllOf,
+  kIsNoneOf,
+  kIsA,
+  kHasPart,
+  kGt,
+  kGteq,
+  kLt,
+  kLteq,
 };
 
 inline constexpr std::string_view kOdrlNamespace = "http://www.w3.org/ns/odrl/2/";

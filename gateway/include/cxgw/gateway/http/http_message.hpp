@@ -15,13 +15,13 @@ namespace cxgw::gateway {
 
 // The client certificate that the TLS layer verified for this connection.
 struct PeerCertificate {
-  std::string subject;                    // RFC 2253, e.g. "CN=BPNL000000000OEM,O=OEM AG"
-  std::string issuer;                     // RFC 2253
-  std::string common_name;                // CN of the subject, empty when absent
-  std::vector<std::string> dns_names;     // subjectAltName DNS entries
-  std::vector<std::string> uris;          // subjectAltName URI entries
+  std::string subject;                 // RFC 2253, e.g. "CN=BPNL000000000OEM,O=OEM AG"
+  std::string issuer;                  // RFC 2253
+  std::string common_name;             // CN of the subject, empty when absent
+  std::vector<std::string> dns_names;  // subjectAltName DNS entries
+  std::vector<std::string> uris;       // subjectAltName URI entries
   std::string serial_hex;
-  std::string sha256_fingerprint;         // lower-case hex of the DER encoding
+  std::string sha256_fingerprint;  // lower-case hex of the DER encoding
   std::chrono::system_clock::time_point not_after;
 };
 
@@ -29,14 +29,14 @@ struct HttpRequest {
   std::string method;  // "GET", …
   std::string target;  // as received: path and query, percent-encoded
   std::string path;    // decoded path, without the query
-  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case, in order
   std::string body;
 
-  std::string request_id;                      // also sent back as X-Request-Id
-  std::string route;                           // the matched route pattern, e.g. "/x/{id}"
+  std::string request_id;                          // also sent back as X-Request-Id
+  std::string route;                               // the matched route pattern, e.g. "/x/{id}"
   std::map<std::string, std::string> path_params;  // decoded values of {name} segments
-  std::optional<PeerCertificate> peer;         // set when the client presented a verified cert
+  std::optional<PeerCertificate> peer;             // set when the client presented a verified cert
   std::string remote_address;
 
   // First header with this name (case-insensitive), if any.

@@ -22,10 +22,10 @@ class Router {
  public:
   struct Match {
     enum class Outcome { kFound, kNotFound, kMethodNotAllowed } outcome = Outcome::kNotFound;
-    const AsyncHandler* handler = nullptr;          // valid while the router lives; kFound only
-    std::string route;                              // the pattern; kFound only
-    std::map<std::string, std::string> params;      // kFound only
-    std::vector<std::string> allowed_methods;       // kMethodNotAllowed only, sorted
+    const AsyncHandler* handler = nullptr;      // valid while the router lives; kFound only
+    std::string route;                          // the pattern; kFound only
+    std::map<std::string, std::string> params;  // kFound only
+    std::vector<std::string> allowed_methods;   // kMethodNotAllowed only, sorted
   };
 
   // Registering the same method and pattern shape twice is a programming error and asserts.

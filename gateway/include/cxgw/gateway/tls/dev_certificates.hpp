@@ -20,7 +20,7 @@ namespace cxgw::gateway {
 
 struct DevCertificateRequest {
   std::filesystem::path directory;
-  std::vector<std::string> client_bpns;   // one client certificate each
+  std::vector<std::string> client_bpns;  // one client certificate each
   std::string organization = "cxgw demo";
   std::chrono::hours validity{24 * 30};
 };
