@@ -350,8 +350,8 @@ std::optional<Error> collectFromYaml(const YAML::Node& map, const std::string& p
                                      const std::string& file, const std::filesystem::path& base,
                                      std::map<std::string, RawValue>& values) {
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key_node = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node key_node = it->first;  // copies: *it is a temporary
+    const YAML::Node value = it->second;
     if (!key_node.IsScalar()) {
       return configError(ErrorCode::kInvalidArgument, "keys must be plain names", prefix, file,
                          lineOf(key_node));

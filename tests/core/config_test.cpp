@@ -158,6 +158,8 @@ struct WrongValueCase {
   const char* message_part;
 };
 
+void PrintTo(const WrongValueCase& c, std::ostream* out) { *out << c.key << " <- " << c.yaml_tail; }
+
 class GatewayConfigWrongValue : public ::testing::TestWithParam<WrongValueCase> {};
 
 TEST_P(GatewayConfigWrongValue, IsRejectedNamingKeyAndLine) {
@@ -189,7 +191,14 @@ INSTANTIATE_TEST_SUITE_P(
         WrongValueCase{"    min_version: \"1.1\"\n", "server.tls.min_version", "1.2|1.3"},
         WrongValueCase{"    client_certificates: yes\n", "server.tls.client_certificates",
                        "none|optional|required"},
-        WrongValueCase{"logging:\n  level: verbose\n", "logging.level", "trace|debug"}));
+        WrongValueCase{"logging:\n  level: verbose\n", "logging.level", "trace|debug"}),
+    [](const ::testing::TestParamInfo<WrongValueCase>& param_info) {
+      std::string name = std::string(param_info.param.key) + "_" + std::to_string(param_info.index);
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
 
 TEST(GatewayConfig, MissingRequiredKeyIsNamed) {
   ConfigFile files;
