@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "cxgw/core/json_text.hpp"
+#include "cxgw/core/utf8.hpp"
 
 namespace cxgw::store {
 namespace {
@@ -61,7 +62,7 @@ class WatermarkParser {
         out.push_back(static_cast<char>(c));
         ++pos_;
       } else {
-        const size_t length = utf8SequenceLength();
+        const size_t length = utf8::sequenceLength(text_, pos_);
         if (length == 0) return fail("invalid UTF-8");
         out.append(text_.substr(pos_, length));
         pos_ += length;
@@ -136,31 +137,6 @@ class WatermarkParser {
     }
     pos_ += 4;
     return true;
-  }
-
-  // Length of the valid UTF-8 sequence at pos_ (lead byte >= 0x80), or 0 when it is invalid.
-  size_t utf8SequenceLength() const {
-    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text_[pos_ + k]); };
-    const unsigned char lead = byte(0);
-    size_t length = 0;
-    uint32_t min = 0;
-    uint32_t cp = 0;
-    if ((lead & 0xE0) == 0xC0) {
-      length = 2, min = 0x80, cp = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3, min = 0x800, cp = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4, min = 0x10000, cp = lead & 0x07;
-    } else {
-      return 0;
-    }
-    if (text_.size() - pos_ < length) return 0;
-    for (size_t k = 1; k < length; ++k) {
-      if ((byte(k) & 0xC0) != 0x80) return 0;
-      cp = (cp << 6) | (byte(k) & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return length;
   }
 
   static void appendUtf8(std::string& out, uint32_t cp) {
