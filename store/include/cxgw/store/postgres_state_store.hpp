@@ -1,0 +1,35 @@
+#pragma once
+// The StateStore on PostgreSQL, shared by every cxgw replica that points at the same database.
+//
+// The store owns its tables (prefix cxgw_) through versioned migrations, applied at open under
+// an advisory lock so that replicas starting together do not race; the applied versions are in
+// cxgw_schema_migrations. A batch is staged with COPY into temporary tables and merged with
+// set-based statements, in one transaction with its watermark.
+//
+// One connection per store object, guarded by a mutex; a broken connection is reopened on the
+// next call. Errors (unreachable server, failed statement) come back as kUnavailable or
+// kInternal with the server's message; nothing is thrown to the caller.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cxgw/core/result.hpp"
+#include "cxgw/store/state_store.hpp"
+
+namespace cxgw::store {
+
+struct PostgresStateStoreOptions {
+  std::string connection_string;  // libpq form, e.g. "host=… dbname=… user=…"
+  // Fault injection for tests: called after a batch is written and before it commits. A
+  // failing Status rolls the batch back and is returned by commit().
+  std::function<Status()> before_commit;
+};
+
+// Connects, applies pending migrations and returns the store.
+Result<std::unique_ptr<StateStore>> openPostgresStateStore(PostgresStateStoreOptions options);
+
+// The newest schema version this build knows.
+int postgresStoreSchemaVersion();
+
+}  // namespace cxgw::store

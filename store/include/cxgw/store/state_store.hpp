@@ -1,0 +1,133 @@
+#pragma once
+// The gateway's own state, as the sync engine writes it and the gateway reads it: digital
+// twins, their aspect payloads with a change sequence, sync watermarks and the quarantine of
+// rows whose payload failed validation.
+//
+// Contract of every implementation (memory and PostgreSQL):
+// - commit() applies a whole SyncBatch atomically, watermark included: after a crash either all
+//   of it is visible or none of it.
+// - An aspect changes, and gets a new change sequence, only when its content hash (SHA-256 of
+//   the payload bytes) differs from the stored one. Change sequences increase monotonically.
+// - Withdrawing a twin marks it and all its aspects withdrawn, each aspect with a new change
+//   sequence, so that the change feed reports the withdrawal. Upserting a withdrawn twin
+//   revives it.
+// - Quarantine entries are keyed by (source, stream, row key); a row quarantined again updates
+//   its entry, and a row that later validates leaves quarantine.
+// - All methods are thread-safe. Failures are returned as values, never thrown.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cxgw/core/result.hpp"
+#include "cxgw/store/sync_watermark.hpp"
+
+namespace cxgw::store {
+
+struct SpecificAssetId {
+  std::string name;  // e.g. "manufacturerPartId", "partInstanceId", "customerPartId"
+  std::string value;
+  friend bool operator==(const SpecificAssetId&, const SpecificAssetId&) = default;
+};
+
+struct Twin {
+  std::string global_asset_id;  // "urn:uuid:…", stable for the same ERP record
+  std::string id_short;
+  std::string digital_twin_type;  // "PartInstance" or "PartType"
+  std::vector<SpecificAssetId> specific_asset_ids;
+  std::vector<std::string> visible_to;  // partner BPNs that may see this twin
+  friend bool operator==(const Twin&, const Twin&) = default;
+};
+
+struct AspectPayload {
+  std::string global_asset_id;
+  std::string aspect_urn;  // e.g. "urn:samm:io.catenax.serial_part:4.0.0#SerialPart"
+  std::string payload;     // serialized JSON, served byte for byte
+};
+
+struct Withdrawal {
+  std::string global_asset_id;
+  std::string reason;  // e.g. "production order cancelled", "serial deleted in the ERP"
+};
+
+struct QuarantineEntry {
+  std::string row_key;  // the ERP row's key columns, e.g. "serial_no=SN-1"
+  std::string aspect_urn;
+  std::string field;  // JSON Pointer of the offending field, or the mapping key
+  std::string reason;
+  std::string payload;  // what would have been served, for diagnosis
+};
+
+// One unit of sync work from one stream (a mapping's aspect) of one source (an ERP mapping).
+struct SyncBatch {
+  std::string source;
+  std::string stream;
+  std::vector<Twin> twins;
+  std::vector<AspectPayload> aspects;
+  std::vector<Withdrawal> withdrawals;
+  std::vector<QuarantineEntry> quarantined;
+  std::vector<std::string> cleared_row_keys;  // rows that validate now and leave quarantine
+  std::optional<SyncWatermark> watermark;     // the stream's new position, committed with it
+};
+
+struct BatchOutcome {
+  size_t aspects_changed = 0;
+  size_t aspects_unchanged = 0;
+  size_t twins_withdrawn = 0;
+  size_t quarantined = 0;
+};
+
+struct StoredAspect {
+  std::string global_asset_id;
+  std::string aspect_urn;
+  std::string payload;
+  std::string content_hash;  // SHA-256 hex of payload
+  int64_t change_sequence = 0;
+  bool withdrawn = false;
+};
+
+struct StoredTwin {
+  Twin twin;
+  bool withdrawn = false;
+};
+
+struct StoredQuarantineEntry {
+  std::string source;
+  std::string stream;
+  QuarantineEntry entry;
+  std::chrono::system_clock::time_point first_seen;
+  std::chrono::system_clock::time_point last_seen;
+  uint64_t occurrences = 0;
+};
+
+struct StoreCounts {
+  uint64_t twins = 0;    // not withdrawn
+  uint64_t aspects = 0;  // not withdrawn
+  uint64_t quarantined_rows = 0;
+  int64_t last_change_sequence = 0;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  virtual Result<BatchOutcome> commit(const SyncBatch& batch) = 0;
+
+  virtual Result<std::optional<SyncWatermark>> watermark(const std::string& source,
+                                                         const std::string& stream) = 0;
+  virtual Result<std::optional<StoredTwin>> twin(const std::string& global_asset_id) = 0;
+  virtual Result<std::optional<StoredAspect>> aspect(const std::string& global_asset_id,
+                                                     const std::string& aspect_urn) = 0;
+  // Aspects whose change sequence is greater than `after`, in sequence order, at most `limit`.
+  virtual Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) = 0;
+  // Quarantined rows, of one source or (empty) of all, ordered by source, stream and row key.
+  virtual Result<std::vector<StoredQuarantineEntry>> quarantine(const std::string& source) = 0;
+  virtual Result<StoreCounts> counts() = 0;
+};
+
+std::unique_ptr<StateStore> createMemoryStateStore();
+
+}  // namespace cxgw::store

@@ -1,0 +1,142 @@
+#include <map>
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "cxgw/core/digest.hpp"
+#include "cxgw/store/state_store.hpp"
+
+namespace cxgw::store {
+namespace {
+
+// The memory store: one mutex over plain maps. For tests, demos and a gateway without a
+// database; nothing survives a restart.
+class MemoryStateStore final : public StateStore {
+ public:
+  Result<BatchOutcome> commit(const SyncBatch& batch) override {
+    std::lock_guard lock(mutex_);
+    // Check before changing anything, so that a refused batch leaves no trace.
+    std::set<std::string> batch_twins;
+    for (const Twin& twin : batch.twins) batch_twins.insert(twin.global_asset_id);
+    for (const AspectPayload& aspect : batch.aspects) {
+      if (twins_.count(aspect.global_asset_id) == 0 &&
+          batch_twins.count(aspect.global_asset_id) == 0) {
+        return Error{ErrorCode::kInvalidArgument,
+                     "aspect for unknown twin " + aspect.global_asset_id, "global_asset_id", "", 0};
+      }
+    }
+    BatchOutcome outcome;
+    for (const Twin& twin : batch.twins) twins_[twin.global_asset_id] = StoredTwin{twin, false};
+    for (const AspectPayload& aspect : batch.aspects) {
+      const std::string hash = sha256Hex(aspect.payload);
+      auto& stored = aspects_[{aspect.global_asset_id, aspect.aspect_urn}];
+      if (stored.change_sequence != 0 && stored.content_hash == hash && !stored.withdrawn) {
+        ++outcome.aspects_unchanged;
+        continue;
+      }
+      stored = StoredAspect{
+          aspect.global_asset_id, aspect.aspect_urn, aspect.payload, hash, ++last_sequence_, false};
+      ++outcome.aspects_changed;
+    }
+    for (const Withdrawal& withdrawal : batch.withdrawals) {
+      auto twin = twins_.find(withdrawal.global_asset_id);
+      if (twin == twins_.end() || twin->second.withdrawn) continue;
+      twin->second.withdrawn = true;
+      ++outcome.twins_withdrawn;
+      for (auto it = aspects_.lower_bound({withdrawal.global_asset_id, ""});
+           it != aspects_.end() && it->first.first == withdrawal.global_asset_id; ++it) {
+        if (it->second.withdrawn) continue;
+        it->second.withdrawn = true;
+        it->second.change_sequence = ++last_sequence_;
+      }
+    }
+    const auto now = std::chrono::system_clock::now();
+    for (const QuarantineEntry& entry : batch.quarantined) {
+      auto& stored = quarantine_[{batch.source, batch.stream, entry.row_key}];
+      if (stored.occurrences == 0) stored.first_seen = now;
+      stored.source = batch.source;
+      stored.stream = batch.stream;
+      stored.entry = entry;
+      stored.last_seen = now;
+      ++stored.occurrences;
+      ++outcome.quarantined;
+    }
+    for (const std::string& row_key : batch.cleared_row_keys) {
+      quarantine_.erase({batch.source, batch.stream, row_key});
+    }
+    if (batch.watermark) watermarks_[{batch.source, batch.stream}] = *batch.watermark;
+    return outcome;
+  }
+
+  Result<std::optional<SyncWatermark>> watermark(const std::string& source,
+                                                 const std::string& stream) override {
+    std::lock_guard lock(mutex_);
+    const auto it = watermarks_.find({source, stream});
+    if (it == watermarks_.end()) return std::optional<SyncWatermark>();
+    return std::optional<SyncWatermark>(it->second);
+  }
+
+  Result<std::optional<StoredTwin>> twin(const std::string& global_asset_id) override {
+    std::lock_guard lock(mutex_);
+    const auto it = twins_.find(global_asset_id);
+    if (it == twins_.end()) return std::optional<StoredTwin>();
+    return std::optional<StoredTwin>(it->second);
+  }
+
+  Result<std::optional<StoredAspect>> aspect(const std::string& global_asset_id,
+                                             const std::string& aspect_urn) override {
+    std::lock_guard lock(mutex_);
+    const auto it = aspects_.find({global_asset_id, aspect_urn});
+    if (it == aspects_.end()) return std::optional<StoredAspect>();
+    return std::optional<StoredAspect>(it->second);
+  }
+
+  Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) override {
+    std::lock_guard lock(mutex_);
+    std::map<int64_t, const StoredAspect*> ordered;
+    for (const auto& [key, stored] : aspects_) {
+      if (stored.change_sequence > after) ordered.emplace(stored.change_sequence, &stored);
+    }
+    std::vector<StoredAspect> out;
+    for (auto it = ordered.begin(); it != ordered.end() && out.size() < limit; ++it) {
+      out.push_back(*it->second);
+    }
+    return out;
+  }
+
+  Result<std::vector<StoredQuarantineEntry>> quarantine(const std::string& source) override {
+    std::lock_guard lock(mutex_);
+    std::vector<StoredQuarantineEntry> out;
+    for (const auto& [key, stored] : quarantine_) {
+      if (source.empty() || stored.source == source) out.push_back(stored);
+    }
+    return out;
+  }
+
+  Result<StoreCounts> counts() override {
+    std::lock_guard lock(mutex_);
+    StoreCounts counts;
+    for (const auto& [id, stored] : twins_) counts.twins += stored.withdrawn ? 0 : 1;
+    for (const auto& [key, stored] : aspects_) counts.aspects += stored.withdrawn ? 0 : 1;
+    counts.quarantined_rows = quarantine_.size();
+    counts.last_change_sequence = last_sequence_;
+    return counts;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, StoredTwin> twins_;
+  std::map<std::pair<std::string, std::string>, StoredAspect> aspects_;
+  std::map<std::pair<std::string, std::string>, SyncWatermark> watermarks_;
+  std::map<std::tuple<std::string, std::string, std::string>, StoredQuarantineEntry> quarantine_;
+  int64_t last_sequence_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> createMemoryStateStore() {
+  return std::make_unique<MemoryStateStore>();
+}
+
+}  // namespace cxgw::store

@@ -1,0 +1,236 @@
+#pragma once
+// The StateStore contract (store/include/cxgw/store/state_store.hpp) as typed tests, run
+// against every implementation. An implementation's test file defines a factory type with
+// `static std::unique_ptr<cxgw::store::StateStore> create()` and instantiates the suite.
+
+#include <gtest/gtest.h>
+
+#include "cxgw/core/digest.hpp"
+#include "cxgw/store/state_store.hpp"
+
+namespace cxgw::store {
+
+inline SyncBatch batchFor(std::string source, std::string stream) {
+  SyncBatch batch;
+  batch.source = std::move(source);
+  batch.stream = std::move(stream);
+  return batch;
+}
+
+template <typename Factory>
+class StateStoreContract : public Factory {
+ protected:
+  void SetUp() override {
+    Factory::SetUp();
+    if (this->IsSkipped() || this->HasFatalFailure()) return;
+    store_ = Factory::create();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  static Twin twin(const std::string& id,
+                   std::vector<std::string> visible_to = {"BPNL000000000OEM"}) {
+    return Twin{id,
+                "part-" + id,
+                "PartInstance",
+                {{"manufacturerId", "BPNL00000000SUPP"}, {"partInstanceId", "SN-" + id}},
+                std::move(visible_to)};
+  }
+
+  BatchOutcome commitOk(const SyncBatch& batch) {
+    auto outcome = store_->commit(batch);
+    EXPECT_TRUE(outcome.ok()) << (outcome.ok() ? "" : outcome.error().describe());
+    return outcome.ok() ? outcome.value() : BatchOutcome{};
+  }
+
+  StoredAspect aspectOf(const std::string& id, const std::string& urn) {
+    auto found = store_->aspect(id, urn);
+    EXPECT_TRUE(found.ok() && found.value().has_value()) << id << " " << urn;
+    return found.ok() && found.value() ? *found.value() : StoredAspect{};
+  }
+
+  std::unique_ptr<StateStore> store_;
+};
+
+TYPED_TEST_SUITE_P(StateStoreContract);
+
+constexpr const char* kSerialPart = "urn:samm:io.catenax.serial_part:4.0.0#SerialPart";
+constexpr const char* kBom =
+    "urn:samm:io.catenax.single_level_bom_as_built:4.0.0#SingleLevelBomAsBuilt";
+
+TYPED_TEST_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack) {
+  SyncBatch batch = batchFor("erp", "serial_parts");
+  batch.twins = {this->twin("a"), this->twin("b", {"BPNL000000000OEM", "BPNL00000000OEM2"})};
+  batch.aspects = {{"a", kSerialPart, R"({"x":1})"}, {"b", kSerialPart, R"({"x":2})"}};
+  const BatchOutcome outcome = this->commitOk(batch);
+  EXPECT_EQ(outcome.aspects_changed, 2U);
+  EXPECT_EQ(outcome.aspects_unchanged, 0U);
+
+  auto b = this->store_->twin("b");
+  ASSERT_TRUE(b.ok() && b.value());
+  EXPECT_EQ(b.value()->twin, batch.twins[1]);
+  EXPECT_FALSE(b.value()->withdrawn);
+  const StoredAspect stored = this->aspectOf("a", kSerialPart);
+  EXPECT_EQ(stored.payload, R"({"x":1})");
+  EXPECT_EQ(stored.content_hash, sha256Hex(R"({"x":1})"));
+  EXPECT_GT(stored.change_sequence, 0);
+  auto missing = this->store_->twin("zzz");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing.value().has_value());
+}
+
+TYPED_TEST_P(StateStoreContract, PayloadBytesSurviveExactly) {
+  const std::string payload =
+      "{\"serial\":\"SN-\xC3\x84-\xE2\x84\xA2\",\"note\":\"tab\\t and \\\\ "
+      "back\\nslash\"}\t\\N\n\r";
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("u\xC3\xBC")};
+  batch.twins[0].specific_asset_ids.push_back({"customerPartId", "K\\1\t2"});
+  batch.aspects = {{"u\xC3\xBC", kSerialPart, payload}};
+  this->commitOk(batch);
+  EXPECT_EQ(this->aspectOf("u\xC3\xBC", kSerialPart).payload, payload);
+  auto stored = this->store_->twin("u\xC3\xBC");
+  ASSERT_TRUE(stored.ok() && stored.value());
+  EXPECT_EQ(stored.value()->twin, batch.twins[0]);
+}
+
+TYPED_TEST_P(StateStoreContract, UnchangedPayloadKeepsItsChangeSequence) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a")};
+  batch.aspects = {{"a", kSerialPart, R"({"x":1})"}};
+  this->commitOk(batch);
+  const int64_t first = this->aspectOf("a", kSerialPart).change_sequence;
+  const BatchOutcome again = this->commitOk(batch);
+  EXPECT_EQ(again.aspects_changed, 0U);
+  EXPECT_EQ(again.aspects_unchanged, 1U);
+  EXPECT_EQ(this->aspectOf("a", kSerialPart).change_sequence, first);
+}
+
+TYPED_TEST_P(StateStoreContract, ChangedPayloadMovesToTheEndOfTheChangeFeed) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a"), this->twin("b")};
+  batch.aspects = {{"a", kSerialPart, "1"}, {"b", kSerialPart, "2"}, {"a", kBom, "3"}};
+  this->commitOk(batch);
+  SyncBatch update = batchFor("erp", "s");
+  update.aspects = {{"a", kSerialPart, "1-changed"}};
+  EXPECT_EQ(this->commitOk(update).aspects_changed, 1U);
+
+  auto all = this->store_->changesSince(0, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all.value().size(), 3U);
+  EXPECT_EQ(all.value().back().payload, "1-changed");
+  for (size_t i = 1; i < all.value().size(); ++i) {
+    EXPECT_LT(all.value()[i - 1].change_sequence, all.value()[i].change_sequence);
+  }
+  auto page = this->store_->changesSince(all.value()[0].change_sequence, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page.value().size(), 1U);
+  EXPECT_EQ(page.value()[0].change_sequence, all.value()[1].change_sequence);
+  auto none = this->store_->changesSince(all.value().back().change_sequence, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none.value().empty());
+}
+
+TYPED_TEST_P(StateStoreContract, WithdrawalIsInTheChangeFeedAndUpsertRevives) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a")};
+  batch.aspects = {{"a", kSerialPart, "1"}, {"a", kBom, "2"}};
+  this->commitOk(batch);
+  const int64_t before = this->aspectOf("a", kBom).change_sequence;
+
+  SyncBatch withdraw = batchFor("erp", "s");
+  withdraw.withdrawals = {{"a", "production order cancelled"}, {"unknown", "deleted"}};
+  EXPECT_EQ(this->commitOk(withdraw).twins_withdrawn, 1U);
+  auto twin = this->store_->twin("a");
+  ASSERT_TRUE(twin.ok() && twin.value());
+  EXPECT_TRUE(twin.value()->withdrawn);
+  const StoredAspect withdrawn = this->aspectOf("a", kBom);
+  EXPECT_TRUE(withdrawn.withdrawn);
+  EXPECT_GT(withdrawn.change_sequence, before);
+  auto counts = this->store_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts.value().twins, 0U);
+  EXPECT_EQ(counts.value().aspects, 0U);
+
+  const BatchOutcome revived = this->commitOk(batch);
+  EXPECT_EQ(revived.aspects_changed, 2U);
+  EXPECT_FALSE(this->aspectOf("a", kSerialPart).withdrawn);
+  twin = this->store_->twin("a");
+  ASSERT_TRUE(twin.ok() && twin.value());
+  EXPECT_FALSE(twin.value()->withdrawn);
+}
+
+TYPED_TEST_P(StateStoreContract, TwinUpsertReplacesAssetIdsAndVisibility) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a", {"BPNL000000000OEM", "BPNL00000000OEM2"})};
+  this->commitOk(batch);
+  SyncBatch change = batchFor("erp", "s");
+  change.twins = {this->twin("a", {"BPNL00000000OEM2"})};
+  change.twins[0].specific_asset_ids = {{"partInstanceId", "SN-a"}};
+  this->commitOk(change);
+  auto stored = this->store_->twin("a");
+  ASSERT_TRUE(stored.ok() && stored.value());
+  EXPECT_EQ(stored.value()->twin, change.twins[0]);
+}
+
+TYPED_TEST_P(StateStoreContract, WatermarkIsKeptPerSourceAndStream) {
+  SyncBatch batch = batchFor("erp", "serial_parts");
+  batch.watermark = SyncWatermark{{"2026-11-23 07:00:00+00", "42"}};
+  this->commitOk(batch);
+  auto mark = this->store_->watermark("erp", "serial_parts");
+  ASSERT_TRUE(mark.ok());
+  ASSERT_TRUE(mark.value().has_value());
+  EXPECT_EQ(*mark.value(), *batch.watermark);
+  auto other = this->store_->watermark("erp", "batches");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other.value().has_value());
+}
+
+TYPED_TEST_P(StateStoreContract, QuarantineCountsRepeatsAndClearsFixedRows) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.quarantined = {{"serial_no=SN-1", kSerialPart, "/manufacturerId", "does not match", "{}"},
+                       {"serial_no=SN-2", kSerialPart, "/x", "missing", "{}"}};
+  EXPECT_EQ(this->commitOk(batch).quarantined, 2U);
+  this->commitOk(batch);
+  auto entries = this->store_->quarantine("erp");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().size(), 2U);
+  EXPECT_EQ(entries.value()[0].entry.row_key, "serial_no=SN-1");
+  EXPECT_EQ(entries.value()[0].entry.field, "/manufacturerId");
+  EXPECT_EQ(entries.value()[0].occurrences, 2U);
+  EXPECT_LE(entries.value()[0].first_seen, entries.value()[0].last_seen);
+
+  SyncBatch fixed = batchFor("erp", "s");
+  fixed.cleared_row_keys = {"serial_no=SN-1"};
+  this->commitOk(fixed);
+  entries = this->store_->quarantine("");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().size(), 1U);
+  EXPECT_EQ(entries.value()[0].entry.row_key, "serial_no=SN-2");
+  auto other_source = this->store_->quarantine("other");
+  ASSERT_TRUE(other_source.ok());
+  EXPECT_TRUE(other_source.value().empty());
+}
+
+TYPED_TEST_P(StateStoreContract, RefusedBatchLeavesNoTrace) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a")};
+  batch.aspects = {{"a", kSerialPart, "1"}, {"no-such-twin", kSerialPart, "2"}};
+  batch.watermark = SyncWatermark{{"1"}};
+  EXPECT_FALSE(this->store_->commit(batch).ok());
+  auto twin = this->store_->twin("a");
+  ASSERT_TRUE(twin.ok());
+  EXPECT_FALSE(twin.value().has_value());
+  auto mark = this->store_->watermark("erp", "s");
+  ASSERT_TRUE(mark.ok());
+  EXPECT_FALSE(mark.value().has_value());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
+                            PayloadBytesSurviveExactly, UnchangedPayloadKeepsItsChangeSequence,
+                            ChangedPayloadMovesToTheEndOfTheChangeFeed,
+                            WithdrawalIsInTheChangeFeedAndUpsertRevives,
+                            TwinUpsertReplacesAssetIdsAndVisibility,
+                            WatermarkIsKeptPerSourceAndStream,
+                            QuarantineCountsRepeatsAndClearsFixedRows, RefusedBatchLeavesNoTrace);
+
+}  // namespace cxgw::store
