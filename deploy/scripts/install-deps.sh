@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl curl
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev
   libssl-dev rapidjson-dev libpqxx-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
+  libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
 )
