@@ -22,7 +22,7 @@ using Microseconds = std::chrono::microseconds;
 // A point in time as read from the ERP: either an instant (it had an offset) or a wall-clock
 // time that a zone must place.
 struct ParsedTime {
-  date::local_time<Microseconds> local;  // the wall-clock reading
+  date::local_time<Microseconds> local;        // the wall-clock reading
   std::optional<std::chrono::minutes> offset;  // set when the text carried one
 };
 
@@ -119,12 +119,14 @@ Result<SourceValue> formatTime(const Transform& transform, const SourceValue& va
     return failure("unknown time zone '" + transform.timezone + "'");
   }
   if (transform.kind == Transform::Kind::kDate && value.kind == ValueKind::kDate) {
-    return SourceValue{ValueKind::kText, date::format("%F", date::floor<date::days>(parsed->local))};
+    return SourceValue{ValueKind::kText,
+                       date::format("%F", date::floor<date::days>(parsed->local))};
   }
   auto instant = toInstant(*parsed, *zone);
   if (!instant) return instant.error();
   const auto info = zone->get_info(date::floor<std::chrono::seconds>(instant.value()));
-  const auto local = date::local_time<Microseconds>((instant.value() + info.offset).time_since_epoch());
+  const auto local =
+      date::local_time<Microseconds>((instant.value() + info.offset).time_since_epoch());
   if (transform.kind == Transform::Kind::kDate) {
     return SourceValue{ValueKind::kText, date::format("%F", date::floor<date::days>(local))};
   }
@@ -194,9 +196,11 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kUnits{{
     {"stk", "unit:piece"},
     {"t", "unit:tonneMetricTon"},
     {"um", "unit:micrometre"},
-    {"\xC2\xB0""C", "unit:degreeCelsius"},  // °C
-    {"\xC2\xB5m", "unit:micrometre"},       // µm
-    {"\xCE\xA9", "unit:ohm"},               // Ω
+    {"\xC2\xB0"
+     "C",
+     "unit:degreeCelsius"},            // °C
+    {"\xC2\xB5m", "unit:micrometre"},  // µm
+    {"\xCE\xA9", "unit:ohm"},          // Ω
 }};
 
 std::optional<std::string> jsonMember(const std::string& json, const std::vector<std::string>& path,
@@ -226,9 +230,9 @@ std::optional<std::string> jsonMember(const std::string& json, const std::vector
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   node->Accept(writer);
-  kind = node->IsNumber() ? (node->IsInt64() || node->IsUint64() ? ValueKind::kInteger
-                                                                  : ValueKind::kNumber)
-                          : ValueKind::kJson;
+  kind = node->IsNumber()
+             ? (node->IsInt64() || node->IsUint64() ? ValueKind::kInteger : ValueKind::kNumber)
+             : ValueKind::kJson;
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
@@ -255,7 +259,8 @@ bool isDecimal(std::string_view text, bool integer_only) {
 std::string canonicalNumber(std::string text) {
   if (!text.empty() && text[0] == '+') text.erase(0, 1);
   const size_t sign = !text.empty() && text[0] == '-' ? 1 : 0;
-  while (text.size() > sign + 1 && text[sign] == '0' && std::isdigit(static_cast<unsigned char>(text[sign + 1]))) {
+  while (text.size() > sign + 1 && text[sign] == '0' &&
+         std::isdigit(static_cast<unsigned char>(text[sign + 1]))) {
     text.erase(sign, 1);
   }
   if (text.size() > sign && text[sign] == '.') text.insert(sign, "0");

@@ -14,7 +14,9 @@ Transform make(Kind kind, std::string timezone = "UTC") {
   return transform;
 }
 
-SourceValue text(std::string value) { return SourceValue{ValueKind::kText, std::move(value)}; }
+SourceValue text(std::string value) {
+  return SourceValue{ValueKind::kText, std::move(value)};
+}
 
 std::string applied(const Transform& transform, const SourceValue& value) {
   auto result = applyTransform(transform, value);
@@ -86,7 +88,9 @@ TEST(UnitTransform, MapsErpSpellingsToSammUnits) {
   EXPECT_EQ(applied(make(Kind::kUnit), text("mm")), "unit:millimetre");
   EXPECT_EQ(applied(make(Kind::kUnit), text("pcs")), "unit:piece");
   EXPECT_EQ(applied(make(Kind::kUnit), text("ST")), "unit:piece");
-  EXPECT_EQ(applied(make(Kind::kUnit), text("\xC2\xB0" "C")), "unit:degreeCelsius");
+  EXPECT_EQ(applied(make(Kind::kUnit), text("\xC2\xB0"
+                                            "C")),
+            "unit:degreeCelsius");
   EXPECT_EQ(applied(make(Kind::kUnit), text("unit:newtonMetre")), "unit:newtonMetre");
   EXPECT_NE(failureOf(make(Kind::kUnit), text("furlong")).find("furlong"), std::string::npos);
 }

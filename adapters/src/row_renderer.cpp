@@ -1,0 +1,223 @@
+#include "cxgw/adapters/row_renderer.hpp"
+
+#include <optional>
+#include <set>
+
+#include "cxgw/adapters/twin_identity.hpp"
+#include "cxgw/core/json_text.hpp"
+
+namespace cxgw::adapters {
+namespace {
+
+// Escapes one JSON Pointer reference token (RFC 6901).
+std::string pointerToken(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void appendJsonValue(std::string& out, const SourceValue& value) {
+  switch (value.kind) {
+    case ValueKind::kInteger:
+    case ValueKind::kNumber:
+    case ValueKind::kBoolean:
+    case ValueKind::kJson:
+      out += value.text;
+      break;
+    default:
+      json::appendString(out, value.text);
+  }
+}
+
+class Renderer {
+ public:
+  Renderer(const ColumnIndex& columns, const RenderContext& context)
+      : columns_(columns), context_(context) {}
+
+  // The JSON fragment for `node`, nullopt when it is absent; sets issue_ on failure.
+  std::optional<std::string> render(const PayloadTemplate& node, const SourceRow& row,
+                                    const std::vector<const SourceRow*>& group,
+                                    const std::string& pointer) {
+    switch (node.kind) {
+      case PayloadTemplate::Kind::kValue: {
+        auto value = evaluate(node.value, columns_, row, context_);
+        if (auto* issue = std::get_if<RenderIssue>(&value)) {
+          issue_ = RenderIssue{pointer, issue->reason};
+          return std::nullopt;
+        }
+        const SourceValue& v = std::get<SourceValue>(value);
+        if (v.isNull()) return std::nullopt;
+        std::string out;
+        appendJsonValue(out, v);
+        return out;
+      }
+      case PayloadTemplate::Kind::kObject: {
+        std::string out = "{";
+        bool any = false;
+        for (const auto& [name, member] : node.members) {
+          auto fragment = render(member, row, group, pointer + "/" + pointerToken(name));
+          if (issue_) return std::nullopt;
+          if (!fragment) continue;
+          if (any) out.push_back(',');
+          json::appendString(out, name);
+          out.push_back(':');
+          out += *fragment;
+          any = true;
+        }
+        if (!any) return std::nullopt;
+        out.push_back('}');
+        return out;
+      }
+      case PayloadTemplate::Kind::kArray: {
+        std::string out = "[";
+        size_t count = 0;
+        for (const PayloadTemplate& element : node.elements) {
+          auto fragment = render(element, row, group, pointer + "/" + std::to_string(count));
+          if (issue_) return std::nullopt;
+          if (!fragment) continue;
+          if (count++ > 0) out.push_back(',');
+          out += *fragment;
+        }
+        out.push_back(']');
+        return out;
+      }
+      case PayloadTemplate::Kind::kEachRow: {
+        const int present = node.when_present.empty() ? -1 : columns_.find(node.when_present);
+        std::string out = "[";
+        std::set<std::string> seen;
+        size_t count = 0;
+        for (const SourceRow* each : group) {
+          if (present >= 0 && (*each)[static_cast<size_t>(present)].isNull()) continue;
+          auto fragment =
+              render(node.elements.front(), *each, group, pointer + "/" + std::to_string(count));
+          if (issue_) return std::nullopt;
+          if (!fragment || (node.distinct && !seen.insert(*fragment).second)) continue;
+          if (count++ > 0) out.push_back(',');
+          out += *fragment;
+        }
+        out.push_back(']');
+        return out;
+      }
+    }
+    return std::nullopt;
+  }
+
+  const std::optional<RenderIssue>& issue() const { return issue_; }
+
+ private:
+  const ColumnIndex& columns_;
+  const RenderContext& context_;
+  std::optional<RenderIssue> issue_;
+};
+
+std::variant<SourceValue, RenderIssue> column(const std::string& name, const ColumnIndex& columns,
+                                              const SourceRow& row, const std::string& path) {
+  const int position = columns.find(name);
+  if (position < 0) return RenderIssue{path, "the query has no column '" + name + "'"};
+  return row[static_cast<size_t>(position)];
+}
+
+}  // namespace
+
+ColumnIndex::ColumnIndex(std::vector<std::string> names) : names_(std::move(names)) {
+  for (size_t i = 0; i < names_.size(); ++i) positions_.emplace(names_[i], static_cast<int>(i));
+}
+
+int ColumnIndex::find(const std::string& name) const {
+  const auto it = positions_.find(name);
+  return it == positions_.end() ? -1 : it->second;
+}
+
+std::variant<SourceValue, RenderIssue> evaluate(const ValueExpression& expression,
+                                                const ColumnIndex& columns, const SourceRow& row,
+                                                const RenderContext& context) {
+  SourceValue value;
+  switch (expression.source) {
+    case ValueExpression::Source::kColumn: {
+      auto read = column(expression.name, columns, row, expression.path);
+      if (std::holds_alternative<RenderIssue>(read)) return read;
+      value = std::get<SourceValue>(read);
+      break;
+    }
+    case ValueExpression::Source::kConstant:
+    case ValueExpression::Source::kConfig:
+      value = expression.constant;
+      break;
+    case ValueExpression::Source::kTwinId:
+      value = SourceValue{ValueKind::kText, context.global_asset_id};
+      break;
+    case ValueExpression::Source::kTwinRef: {
+      auto key = keyValues(expression.ref_columns, columns, row);
+      if (auto* issue = std::get_if<RenderIssue>(&key)) {
+        // A reference without a key (e.g. no child on this row) is no reference.
+        if (issue->reason.find("is NULL") != std::string::npos) return SourceValue{};
+        return *issue;
+      }
+      value = SourceValue{ValueKind::kText,
+                          twinGlobalAssetId(context.twin_namespace, expression.ref_class,
+                                            std::get<std::vector<std::string>>(key))};
+      break;
+    }
+    case ValueExpression::Source::kTemplate: {
+      std::string text;
+      const std::string& pattern = expression.name;
+      for (size_t i = 0; i < pattern.size();) {
+        const size_t open = pattern.find('{', i);
+        const size_t close = open == std::string::npos ? open : pattern.find('}', open);
+        if (close == std::string::npos) {
+          text += pattern.substr(i);
+          break;
+        }
+        text += pattern.substr(i, open - i);
+        auto read =
+            column(pattern.substr(open + 1, close - open - 1), columns, row, expression.path);
+        if (std::holds_alternative<RenderIssue>(read)) return read;
+        const SourceValue& part = std::get<SourceValue>(read);
+        if (part.isNull()) return SourceValue{};  // a template with a NULL part is NULL
+        text += part.text;
+        i = close + 1;
+      }
+      value = SourceValue{ValueKind::kText, std::move(text)};
+      break;
+    }
+  }
+  for (const Transform& transform : expression.transforms) {
+    auto next = applyTransform(transform, value);
+    if (!next) return RenderIssue{expression.path, next.error().message};
+    value = std::move(next).value();
+  }
+  return value;
+}
+
+std::variant<std::string, RenderIssue> renderPayload(const PayloadTemplate& payload,
+                                                     const ColumnIndex& columns,
+                                                     const std::vector<const SourceRow*>& rows,
+                                                     const RenderContext& context) {
+  Renderer renderer(columns, context);
+  auto json = renderer.render(payload, *rows.front(), rows, "");
+  if (renderer.issue()) return *renderer.issue();
+  return json ? *json : std::string("{}");
+}
+
+std::variant<std::vector<std::string>, RenderIssue> keyValues(
+    const std::vector<std::string>& key_columns, const ColumnIndex& columns, const SourceRow& row) {
+  std::vector<std::string> values;
+  for (const std::string& name : key_columns) {
+    auto read = column(name, columns, row, "key");
+    if (auto* issue = std::get_if<RenderIssue>(&read)) return *issue;
+    const SourceValue& value = std::get<SourceValue>(read);
+    if (value.isNull()) return RenderIssue{"key", "key column '" + name + "' is NULL"};
+    values.push_back(value.text);
+  }
+  return values;
+}
+
+}  // namespace cxgw::adapters
