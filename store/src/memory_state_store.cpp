@@ -6,6 +6,7 @@
 
 #include "cxgw/core/digest.hpp"
 #include "cxgw/store/state_store.hpp"
+#include "orphaned_aspect.hpp"
 
 namespace cxgw::store {
 namespace {
@@ -16,19 +17,14 @@ class MemoryStateStore final : public StateStore {
  public:
   Result<BatchOutcome> commit(const SyncBatch& batch) override {
     std::lock_guard lock(mutex_);
-    // Check before changing anything, so that a refused batch leaves no trace.
-    std::set<std::string> batch_twins;
-    for (const Twin& twin : batch.twins) batch_twins.insert(twin.global_asset_id);
-    for (const AspectPayload& aspect : batch.aspects) {
-      if (twins_.count(aspect.global_asset_id) == 0 &&
-          batch_twins.count(aspect.global_asset_id) == 0) {
-        return Error{ErrorCode::kInvalidArgument,
-                     "aspect for unknown twin " + aspect.global_asset_id, "global_asset_id", "", 0};
-      }
-    }
     BatchOutcome outcome;
     for (const Twin& twin : batch.twins) twins_[twin.global_asset_id] = StoredTwin{twin, false};
+    std::vector<QuarantineEntry> quarantined = batch.quarantined;
     for (const AspectPayload& aspect : batch.aspects) {
+      if (twins_.count(aspect.global_asset_id) == 0) {
+        quarantined.push_back(orphanedAspectEntry(aspect));
+        continue;
+      }
       const std::string hash = sha256Hex(aspect.payload);
       auto& stored = aspects_[{aspect.global_asset_id, aspect.aspect_urn}];
       if (stored.change_sequence != 0 && stored.content_hash == hash && !stored.withdrawn) {
@@ -52,7 +48,7 @@ class MemoryStateStore final : public StateStore {
       }
     }
     const auto now = std::chrono::system_clock::now();
-    for (const QuarantineEntry& entry : batch.quarantined) {
+    for (const QuarantineEntry& entry : quarantined) {
       auto& stored = quarantine_[{batch.source, batch.stream, entry.row_key}];
       if (stored.occurrences == 0) stored.first_seen = now;
       stored.source = batch.source;

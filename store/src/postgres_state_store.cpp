@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "cxgw/core/digest.hpp"
+#include "orphaned_aspect.hpp"
 
 namespace cxgw::store {
 namespace {
@@ -84,7 +85,7 @@ CREATE TEMP TABLE cxgw_stage_asset_ids (global_asset_id text, ordinal int, name 
   ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE cxgw_stage_visibility (global_asset_id text, bpn text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE cxgw_stage_aspects (seq bigserial, global_asset_id text, aspect_urn text,
-  payload text, content_hash text) ON COMMIT DELETE ROWS;
+  payload text, content_hash text, row_key text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE cxgw_stage_withdrawals (global_asset_id text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE cxgw_stage_quarantine (seq bigserial, row_key text, aspect_urn text,
   field text, reason text, payload text) ON COMMIT DELETE ROWS;
@@ -333,12 +334,12 @@ class PostgresStateStore final : public StateStore {
       visibility.complete();
     }
     if (!batch.aspects.empty()) {
-      pqxx::stream_to aspects(
-          tx, "cxgw_stage_aspects",
-          std::vector<std::string>{"global_asset_id", "aspect_urn", "payload", "content_hash"});
+      pqxx::stream_to aspects(tx, "cxgw_stage_aspects",
+                              std::vector<std::string>{"global_asset_id", "aspect_urn", "payload",
+                                                       "content_hash", "row_key"});
       for (const AspectPayload& aspect : batch.aspects) {
         aspects << std::make_tuple(aspect.global_asset_id, aspect.aspect_urn, aspect.payload,
-                                   sha256Hex(aspect.payload));
+                                   sha256Hex(aspect.payload), aspect.row_key);
       }
       aspects.complete();
     }
@@ -395,11 +396,28 @@ class PostgresStateStore final : public StateStore {
         SELECT DISTINCT global_asset_id, bpn FROM cxgw_stage_visibility)sql");
     }
     if (!batch.aspects.empty()) {
+      // Aspects of twins that do not exist go to quarantine instead.
+      outcome.quarantined +=
+          tx.exec_params0(R"sql(
+        INSERT INTO cxgw_quarantine (source, stream, row_key, aspect_urn, field, reason, payload)
+        SELECT DISTINCT ON (s.row_key) $1, $2, s.row_key, s.aspect_urn, $3,
+               $4 || s.global_asset_id || $5, s.payload
+          FROM cxgw_stage_aspects s LEFT JOIN cxgw_twins t USING (global_asset_id)
+         WHERE t.global_asset_id IS NULL
+         ORDER BY s.row_key, s.seq DESC
+        ON CONFLICT (source, stream, row_key) DO UPDATE
+          SET aspect_urn = excluded.aspect_urn, field = excluded.field,
+              reason = excluded.reason, payload = excluded.payload, last_seen = now(),
+              occurrences = cxgw_quarantine.occurrences + 1)sql",
+                          batch.source, batch.stream, std::string(kOrphanedAspectField),
+                          orphanedReasonPrefix(), orphanedReasonSuffix())
+              .affected_rows();
       // Sequence numbers are drawn in staging order only for rows whose content changed.
       const pqxx::row changed = tx.exec1(R"sql(
         WITH latest AS (
-          SELECT DISTINCT ON (global_asset_id, aspect_urn) *
-            FROM cxgw_stage_aspects ORDER BY global_asset_id, aspect_urn, seq DESC),
+          SELECT DISTINCT ON (global_asset_id, aspect_urn) s.*
+            FROM cxgw_stage_aspects s JOIN cxgw_twins USING (global_asset_id)
+           ORDER BY global_asset_id, aspect_urn, seq DESC),
         changed AS (
           SELECT l.* FROM latest l
             LEFT JOIN cxgw_aspects a USING (global_asset_id, aspect_urn)
@@ -432,7 +450,7 @@ class PostgresStateStore final : public StateStore {
            (SELECT global_asset_id FROM cxgw_stage_withdrawals))sql");
     }
     if (!batch.quarantined.empty()) {
-      outcome.quarantined = tx.exec_params0(R"sql(
+      outcome.quarantined += tx.exec_params0(R"sql(
         INSERT INTO cxgw_quarantine (source, stream, row_key, aspect_urn, field, reason, payload)
         SELECT DISTINCT ON (row_key) $1, $2, row_key, aspect_urn, field, reason, payload
           FROM cxgw_stage_quarantine ORDER BY row_key, seq DESC
@@ -440,8 +458,8 @@ class PostgresStateStore final : public StateStore {
           SET aspect_urn = excluded.aspect_urn, field = excluded.field,
               reason = excluded.reason, payload = excluded.payload, last_seen = now(),
               occurrences = cxgw_quarantine.occurrences + 1)sql",
-                                            batch.source, batch.stream)
-                                .affected_rows();
+                                             batch.source, batch.stream)
+                                 .affected_rows();
     }
     if (!batch.cleared_row_keys.empty()) {
       tx.exec_params0(

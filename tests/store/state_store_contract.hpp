@@ -211,18 +211,27 @@ TYPED_TEST_P(StateStoreContract, QuarantineCountsRepeatsAndClearsFixedRows) {
   EXPECT_TRUE(other_source.value().empty());
 }
 
-TYPED_TEST_P(StateStoreContract, RefusedBatchLeavesNoTrace) {
+TYPED_TEST_P(StateStoreContract, AspectOfUnknownTwinIsQuarantinedNotStored) {
   SyncBatch batch = batchFor("erp", "s");
   batch.twins = {this->twin("a")};
-  batch.aspects = {{"a", kSerialPart, "1"}, {"no-such-twin", kSerialPart, "2"}};
+  batch.aspects = {{"a", kSerialPart, "1", "serial_no=a"},
+                   {"no-such-twin", kSerialPart, "2", "serial_no=x"}};
   batch.watermark = SyncWatermark{{"1"}};
-  EXPECT_FALSE(this->store_->commit(batch).ok());
-  auto twin = this->store_->twin("a");
-  ASSERT_TRUE(twin.ok());
-  EXPECT_FALSE(twin.value().has_value());
+  const BatchOutcome outcome = this->commitOk(batch);
+  EXPECT_EQ(outcome.aspects_changed, 1U);
+  EXPECT_EQ(outcome.quarantined, 1U);
+  auto orphan = this->store_->aspect("no-such-twin", kSerialPart);
+  ASSERT_TRUE(orphan.ok());
+  EXPECT_FALSE(orphan.value().has_value());
+  auto entries = this->store_->quarantine("erp");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().size(), 1U);
+  EXPECT_EQ(entries.value()[0].entry.row_key, "serial_no=x");
+  EXPECT_EQ(entries.value()[0].entry.field, "/globalAssetId");
+  EXPECT_NE(entries.value()[0].entry.reason.find("no twin no-such-twin"), std::string::npos)
+      << entries.value()[0].entry.reason;
   auto mark = this->store_->watermark("erp", "s");
-  ASSERT_TRUE(mark.ok());
-  EXPECT_FALSE(mark.value().has_value());
+  ASSERT_TRUE(mark.ok() && mark.value());
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
@@ -231,6 +240,7 @@ REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsTh
                             WithdrawalIsInTheChangeFeedAndUpsertRevives,
                             TwinUpsertReplacesAssetIdsAndVisibility,
                             WatermarkIsKeptPerSourceAndStream,
-                            QuarantineCountsRepeatsAndClearsFixedRows, RefusedBatchLeavesNoTrace);
+                            QuarantineCountsRepeatsAndClearsFixedRows,
+                            AspectOfUnknownTwinIsQuarantinedNotStored);
 
 }  // namespace cxgw::store

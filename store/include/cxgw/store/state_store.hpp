@@ -13,6 +13,8 @@
 //   revives it.
 // - Quarantine entries are keyed by (source, stream, row key); a row quarantined again updates
 //   its entry, and a row that later validates leaves quarantine.
+// - An aspect whose twin does not exist is not stored: it is quarantined (field
+//   "/globalAssetId") in the same transaction.
 // - All methods are thread-safe. Failures are returned as values, never thrown.
 
 #include <chrono>
@@ -44,8 +46,9 @@ struct Twin {
 
 struct AspectPayload {
   std::string global_asset_id;
-  std::string aspect_urn;  // e.g. "urn:samm:io.catenax.serial_part:4.0.0#SerialPart"
-  std::string payload;     // serialized JSON, served byte for byte
+  std::string aspect_urn;    // e.g. "urn:samm:io.catenax.serial_part:4.0.0#SerialPart"
+  std::string payload;       // serialized JSON, served byte for byte
+  std::string row_key = {};  // the ERP row it came from, for quarantine
 };
 
 struct Withdrawal {
@@ -77,7 +80,7 @@ struct BatchOutcome {
   size_t aspects_changed = 0;
   size_t aspects_unchanged = 0;
   size_t twins_withdrawn = 0;
-  size_t quarantined = 0;
+  size_t quarantined = 0;  // rows quarantined by the batch, orphaned aspects included
 };
 
 struct StoredAspect {
