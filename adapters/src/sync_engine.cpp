@@ -1,0 +1,343 @@
+#include "cxgw/adapters/sync_engine.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "cxgw/adapters/row_renderer.hpp"
+#include "cxgw/adapters/twin_identity.hpp"
+
+namespace cxgw::adapters {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string quoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string rowKeyText(const std::vector<std::string>& key_columns,
+                       const std::vector<std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < key_columns.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += key_columns[i] + "=" + (i < values.size() ? values[i] : "?");
+  }
+  return out;
+}
+
+}  // namespace
+
+bool isBpnl(const std::string& text) {
+  if (text.size() != 16 || text.compare(0, 4, "BPNL") != 0) return false;
+  return std::all_of(text.begin() + 4, text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); });
+}
+
+// What one stream reads and how it turns a row group into a batch entry.
+struct SyncEngine::Stream {
+  enum class Kind { kTwins, kDeletions, kAspect } kind;
+  std::string name;
+  std::string query;
+  std::vector<std::string> key_columns;
+  const Watermark* watermark = nullptr;
+  const TwinMapping* twin = nullptr;
+  const AspectMapping* aspect = nullptr;
+};
+
+SyncEngine::SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
+                       const schemas::SchemaRegistry& schemas, std::string supplier_bpnl)
+    : mapping_(mapping),
+      source_(source),
+      store_(store),
+      schemas_(schemas),
+      twin_namespace_(supplierTwinNamespace(supplier_bpnl)) {}
+
+Result<SyncReport> SyncEngine::run(const SyncOptions& options) {
+  std::vector<Stream> streams;
+  for (const TwinMapping& twin : mapping_.twins) {
+    streams.push_back({Stream::Kind::kTwins, "twin:" + twin.twin_class, twin.query,
+                       twin.key_columns, twin.incremental ? &*twin.incremental : nullptr, &twin,
+                       nullptr});
+    if (twin.deletions) {
+      streams.push_back({Stream::Kind::kDeletions, "deleted:" + twin.twin_class,
+                         twin.deletions->query, twin.key_columns, &twin.deletions->watermark, &twin,
+                         nullptr});
+    }
+  }
+  for (const AspectMapping& aspect : mapping_.aspects) {
+    streams.push_back({Stream::Kind::kAspect, aspect.name, aspect.query, aspect.key_columns,
+                       aspect.incremental ? &*aspect.incremental : nullptr,
+                       mapping_.twinClass(aspect.twin_class), &aspect});
+  }
+  SyncReport report;
+  for (Stream& stream : streams) {
+    StreamReport stream_report;
+    stream_report.stream = stream.name;
+    const auto started = Clock::now();
+    Status status = runStream(stream, options, stream_report);
+    stream_report.elapsed = Clock::now() - started;
+    report.streams.push_back(stream_report);
+    if (!status) {
+      Error error = status.error();
+      error.message = "stream " + stream.name + ": " + error.message;
+      return error;
+    }
+  }
+  return report;
+}
+
+Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamReport& report) {
+  const std::string& source_name = mapping_.source.name;
+  std::optional<store::SyncWatermark> last;
+  if (stream.watermark && !options.full) {
+    auto stored = store_.watermark(source_name, stream.name);
+    if (!stored) return stored.error();
+    last = stored.value();
+  }
+  // Row keys of this stream now in quarantine: those that validate this time leave it.
+  std::set<std::string> quarantined;
+  {
+    auto entries = store_.quarantine(source_name);
+    if (!entries) return entries.error();
+    for (const auto& entry : entries.value()) {
+      if (entry.stream == stream.name) quarantined.insert(entry.entry.row_key);
+    }
+  }
+
+  std::string sql = "SELECT * FROM (" + stream.query + ") cxgw_s";
+  std::vector<std::string> order;
+  if (stream.watermark) {
+    for (const auto& column : stream.watermark->columns) order.push_back(quoteIdentifier(column));
+    if (last && last->values.size() == stream.watermark->columns.size()) {
+      std::string columns, values;
+      for (size_t i = 0; i < last->values.size(); ++i) {
+        columns += (i ? ", " : "") + quoteIdentifier(stream.watermark->columns[i]);
+        values += (i ? ", " : "") + source_.quote(last->values[i]);
+      }
+      sql += " WHERE (" + columns + ") > (" + values + ")";
+    }
+  }
+  for (const auto& column : stream.key_columns) order.push_back(quoteIdentifier(column));
+  std::string order_by;
+  for (const auto& term : order) order_by += (order_by.empty() ? "" : ", ") + term;
+  sql += " ORDER BY " + order_by;
+
+  const auto started = Clock::now();
+  std::vector<SourceRow> carried;  // rows of a group that may continue in the next batch
+  std::optional<ColumnIndex> index;
+  std::vector<int> watermark_positions;
+
+  const auto process = [&](std::vector<SourceRow>& rows, bool final_batch) -> Status {
+    std::vector<SourceRow> pending = std::move(carried);
+    carried.clear();
+    for (auto& row : rows) pending.push_back(std::move(row));
+    if (pending.empty()) return {};
+
+    store::SyncBatch batch;
+    batch.source = source_name;
+    batch.stream = stream.name;
+    // Groups of consecutive rows with equal keys; the last one may be incomplete.
+    size_t group_start = 0;
+    std::optional<std::vector<std::string>> committed_watermark;
+    const auto keyOf = [&](const SourceRow& row) {
+      std::vector<std::string> values;
+      for (const auto& column : stream.key_columns) {
+        const SourceValue& value = row[static_cast<size_t>(index->find(column))];
+        values.push_back(value.isNull() ? std::string("\x01NULL") : value.text);
+      }
+      return values;
+    };
+    size_t end_of_complete = pending.size();
+    if (!final_batch) {
+      const auto last_key = keyOf(pending.back());
+      while (end_of_complete > 0 && keyOf(pending[end_of_complete - 1]) == last_key)
+        --end_of_complete;
+    }
+    while (group_start < end_of_complete) {
+      const auto key = keyOf(pending[group_start]);
+      size_t group_end = group_start + 1;
+      while (group_end < end_of_complete && keyOf(pending[group_end]) == key) ++group_end;
+      std::vector<const SourceRow*> group;
+      for (size_t i = group_start; i < group_end; ++i) group.push_back(&pending[i]);
+      const SourceRow& first = *group.front();
+      if (!watermark_positions.empty()) {
+        std::vector<std::string> mark;
+        for (int position : watermark_positions)
+          mark.push_back(pending[group_end - 1][static_cast<size_t>(position)].text);
+        committed_watermark = std::move(mark);
+      }
+      group_start = group_end;
+
+      auto key_values = keyValues(stream.key_columns, *index, first);
+      if (auto* issue = std::get_if<RenderIssue>(&key_values)) {
+        batch.quarantined.push_back({"(row with NULL key)",
+                                     stream.aspect ? stream.aspect->urn.toString() : stream.name,
+                                     issue->field, issue->reason, ""});
+        continue;
+      }
+      const auto& values = std::get<std::vector<std::string>>(key_values);
+      const std::string row_key = rowKeyText(stream.key_columns, values);
+      const std::string id = twinGlobalAssetId(twin_namespace_, stream.twin->twin_class, values);
+      const RenderContext context{id, twin_namespace_};
+      const auto quarantine = [&](const std::string& urn, const std::string& field,
+                                  const std::string& reason, const std::string& payload) {
+        batch.quarantined.push_back({row_key, urn, field, reason, payload});
+      };
+      bool ok = true;
+
+      switch (stream.kind) {
+        case Stream::Kind::kDeletions:
+          batch.withdrawals.push_back({id, "deleted in the ERP"});
+          break;
+        case Stream::Kind::kTwins: {
+          const TwinMapping& twin = *stream.twin;
+          const std::string twin_label = "twin:" + twin.twin_class;
+          if (twin.withdraw_when) {
+            const int position = index->find(twin.withdraw_when->column);
+            const SourceValue& flag = first[static_cast<size_t>(position)];
+            if (!flag.isNull() &&
+                std::find(twin.withdraw_when->values.begin(), twin.withdraw_when->values.end(),
+                          flag.text) != twin.withdraw_when->values.end()) {
+              batch.withdrawals.push_back({id, twin.withdraw_when->column + " is " + flag.text});
+              break;
+            }
+          }
+          store::Twin out;
+          out.global_asset_id = id;
+          out.digital_twin_type = twin.digital_twin_type;
+          auto id_short = evaluate(twin.id_short, *index, first, context);
+          if (auto* issue = std::get_if<RenderIssue>(&id_short)) {
+            quarantine(twin_label, issue->field, issue->reason, "");
+            ok = false;
+            break;
+          }
+          out.id_short = std::get<SourceValue>(id_short).isNull()
+                             ? row_key
+                             : std::get<SourceValue>(id_short).text;
+          for (const auto& [name, expression] : twin.specific_asset_ids) {
+            auto value = evaluate(expression, *index, first, context);
+            if (auto* issue = std::get_if<RenderIssue>(&value)) {
+              quarantine(twin_label, issue->field, issue->reason, "");
+              ok = false;
+              break;
+            }
+            if (!std::get<SourceValue>(value).isNull()) {
+              out.specific_asset_ids.push_back({name, std::get<SourceValue>(value).text});
+            }
+          }
+          if (!ok) break;
+          if (twin.visible_to) {
+            std::set<std::string> partners;
+            for (const SourceRow* row : group) {
+              auto value = evaluate(*twin.visible_to, *index, *row, context);
+              if (auto* issue = std::get_if<RenderIssue>(&value)) {
+                quarantine(twin_label, issue->field, issue->reason, "");
+                ok = false;
+                break;
+              }
+              const SourceValue& bpn = std::get<SourceValue>(value);
+              if (bpn.isNull()) continue;
+              if (!isBpnl(bpn.text)) {
+                quarantine(
+                    twin_label, twin.visible_to->path,
+                    "partner BPN '" + bpn.text +
+                        "' is not a valid BPNL; the twin is shown to nobody until it is fixed",
+                    "");
+                ok = false;
+                break;
+              }
+              partners.insert(bpn.text);
+            }
+            out.visible_to.assign(partners.begin(), partners.end());
+          }
+          if (!ok) break;
+          batch.twins.push_back(std::move(out));
+          break;
+        }
+        case Stream::Kind::kAspect: {
+          const AspectMapping& aspect = *stream.aspect;
+          const std::string urn = aspect.urn.toString();
+          auto rendered = renderPayload(aspect.payload, *index, group, context);
+          if (auto* issue = std::get_if<RenderIssue>(&rendered)) {
+            quarantine(urn, issue->field, issue->reason, "");
+            ok = false;
+            break;
+          }
+          std::string& payload = std::get<std::string>(rendered);
+          if (auto invalid = schemas_.validate(aspect.urn, payload)) {
+            quarantine(urn, invalid->field, invalid->reason, payload);
+            ok = false;
+            break;
+          }
+          batch.aspects.push_back({id, urn, std::move(payload), row_key});
+          break;
+        }
+      }
+      if (ok && quarantined.count(row_key) > 0) batch.cleared_row_keys.push_back(row_key);
+    }
+    for (size_t i = end_of_complete; i < pending.size(); ++i)
+      carried.push_back(std::move(pending[i]));
+    if (committed_watermark) batch.watermark = store::SyncWatermark{*committed_watermark};
+
+    auto outcome = store_.commit(batch);
+    if (!outcome) return outcome.error();
+    report.twins += batch.twins.size();
+    report.aspects_changed += outcome.value().aspects_changed;
+    report.aspects_unchanged += outcome.value().aspects_unchanged;
+    report.withdrawn += outcome.value().twins_withdrawn;
+    report.quarantined += outcome.value().quarantined;
+    return {};
+  };
+
+  Status streamed = source_.stream(
+      sql, mapping_.source.batch_size,
+      [&](const std::vector<QueryColumn>& columns, std::vector<SourceRow>& rows) -> Status {
+        if (!index) {
+          std::vector<std::string> names;
+          for (const auto& column : columns) names.push_back(column.name);
+          index.emplace(std::move(names));
+          for (const auto& column : stream.key_columns) {
+            if (index->find(column) < 0) {
+              return Error{ErrorCode::kInvalidArgument,
+                           "the query has no key column '" + column + "'", "key",
+                           mapping_.file.string(), 0};
+            }
+          }
+          if (stream.watermark) {
+            for (const auto& column : stream.watermark->columns) {
+              const int position = index->find(column);
+              if (position < 0) {
+                return Error{ErrorCode::kInvalidArgument,
+                             "the query has no watermark column '" + column + "'", "incremental",
+                             mapping_.file.string(), 0};
+              }
+              watermark_positions.push_back(position);
+            }
+          }
+          if (stream.kind == Stream::Kind::kTwins && stream.twin->withdraw_when &&
+              index->find(stream.twin->withdraw_when->column) < 0) {
+            return Error{ErrorCode::kInvalidArgument,
+                         "the query has no column '" + stream.twin->withdraw_when->column + "'",
+                         "withdraw_when.column", mapping_.file.string(), 0};
+          }
+        }
+        report.rows += rows.size();
+        if (Status status = process(rows, false); !status) return status;
+        if (options.on_progress)
+          options.on_progress({stream.name, report.rows, Clock::now() - started});
+        return {};
+      });
+  if (!streamed) return streamed;
+  if (!carried.empty()) {
+    std::vector<SourceRow> none;
+    if (Status status = process(none, true); !status) return status;
+  }
+  return {};
+}
+
+}  // namespace cxgw::adapters

@@ -1,0 +1,346 @@
+// The sync engine against a real PostgreSQL ERP and the real PostgreSQL store.
+#include "cxgw/adapters/sync_engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "cxgw/adapters/twin_identity.hpp"
+#include "cxgw/store/postgres_state_store.hpp"
+#include "support/postgres_cluster.hpp"
+#include "support/temp_directory.hpp"
+
+namespace cxgw::adapters {
+namespace {
+
+constexpr const char* kSupplier = "BPNL00000000SUPP";
+constexpr const char* kSerialPartUrn = "urn:samm:io.catenax.serial_part:4.0.0#SerialPart";
+
+// A small ERP: 50 serialized parts, half delivered to an OEM, and deliberate dirt.
+constexpr const char* kErp = R"sql(
+DROP SCHEMA IF EXISTS erp CASCADE;
+CREATE SCHEMA erp;
+CREATE TABLE erp.parts (
+  id bigserial PRIMARY KEY, serial_no text, item_no text NOT NULL, names jsonb, country text,
+  produced_at timestamptz, status text NOT NULL, customer_part_no text, customer_part_name text,
+  updated_at timestamptz NOT NULL);
+CREATE TABLE erp.deliveries (serial_no text, customer_bpnl text);
+CREATE TABLE erp.deleted_records (id bigserial PRIMARY KEY, record_key text,
+  deleted_at timestamptz NOT NULL);
+INSERT INTO erp.parts (serial_no, item_no, names, country, produced_at, status, customer_part_no,
+                       customer_part_name, updated_at)
+SELECT 'SN-' || i, 'ITEM-' || (i % 5), '{"de":"Spiegel","en":"Mirror"}', 'DE',
+       timestamptz '2026-01-01 00:00:00+00' + i * interval '1 hour', 'DONE', 'C-' || i,
+       'side mirror', timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second'
+  FROM generate_series(1, 50) i;
+INSERT INTO erp.deliveries SELECT serial_no, 'BPNL000000000OEM' FROM erp.parts WHERE id % 2 = 0;
+INSERT INTO erp.deliveries SELECT serial_no, 'BPNL00000000OEM2' FROM erp.parts WHERE id % 10 = 0;
+-- Dirt: an unknown country, a missing required field, a malformed partner BPN, a cancelled
+-- order and a row without a serial number.
+UPDATE erp.parts SET country = 'XX' WHERE serial_no = 'SN-7';
+UPDATE erp.parts SET customer_part_no = NULL WHERE serial_no = 'SN-8';
+INSERT INTO erp.deliveries VALUES ('SN-9', 'BPNL12345');
+UPDATE erp.parts SET status = 'CANCELLED' WHERE serial_no = 'SN-10';
+INSERT INTO erp.parts (serial_no, item_no, status, updated_at)
+  VALUES (NULL, 'ITEM-X', 'DONE', timestamptz '2026-01-01 00:00:30+00');
+)sql";
+
+std::string mappingYaml(const std::string& connection, size_t batch_size) {
+  return R"(source:
+  name: test-erp
+  connection: ")" +
+         connection + R"("
+  batch_size: )" +
+         std::to_string(batch_size) + R"(
+twins:
+  - class: serial
+    query: |
+      SELECT p.serial_no, p.item_no, p.status, d.customer_bpnl, p.updated_at, p.id
+        FROM erp.parts p LEFT JOIN erp.deliveries d USING (serial_no)
+    key: serial_no
+    id_short: {template: "{item_no}_{serial_no}"}
+    specific_asset_ids:
+      manufacturerId: {config: supplier.bpnl}
+      partInstanceId: {column: serial_no}
+      manufacturerPartId: {column: item_no}
+    visible_to: {column: customer_bpnl}
+    incremental: {watermark: [updated_at, id]}
+    withdraw_when: {column: status, in: [CANCELLED]}
+    deletions:
+      query: SELECT record_key AS serial_no, deleted_at, id FROM erp.deleted_records
+      watermark: [deleted_at, id]
+aspects:
+  - name: serial_parts
+    twin: serial
+    urn: urn:samm:io.catenax.serial_part:4.0.0#SerialPart
+    query: SELECT * FROM erp.parts WHERE status <> 'CANCELLED'
+    incremental: {watermark: [updated_at, id]}
+    payload:
+      globalAssetId: {twin: global_asset_id}
+      localIdentifiers:
+        - {key: manufacturerId, value: {config: supplier.bpnl}}
+        - {key: partInstanceId, value: {column: serial_no}}
+      manufacturingInformation:
+        productionDate: {column: produced_at, transform: {date: {timezone: Europe/Berlin}}}
+        country: {column: country, transform: country_alpha3}
+      partTypeInformation:
+        manufacturerPartId: {column: item_no}
+        nameAtManufacturer: {column: names, transform: {json_path: en}}
+        customerPartId: {column: customer_part_no}
+        nameAtCustomer: {column: customer_part_name}
+        partClassification:
+          - {standard: "GIN 20510-21513", id: "1004712"}
+)";
+}
+
+class SyncEngineTest : public testing::PostgresTestSuite {
+ protected:
+  void SetUp() override {
+    PostgresTestSuite::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    sql(kErp);
+    auto registry = schemas::SchemaRegistry::load({});
+    ASSERT_TRUE(registry.ok()) << registry.error().describe();
+    registry_.emplace(std::move(registry).value());
+    auto mapping = loadMapping(dir_.write("erp.yaml", mappingYaml(connectionString(), 7)),
+                               MappingContext{{{"supplier.bpnl", kSupplier}}});
+    ASSERT_TRUE(mapping.ok()) << mapping.error().describe();
+    mapping_.emplace(std::move(mapping).value());
+    store_ = openStore({});
+    ASSERT_NE(store_, nullptr);
+  }
+
+  static void sql(const std::string& statements) {
+    pqxx::connection connection(connectionString());
+    pqxx::work tx(connection);
+    tx.exec0(statements);
+    tx.commit();
+  }
+  static int64_t count(const std::string& query) {
+    pqxx::connection connection(connectionString());
+    pqxx::read_transaction tx(connection);
+    return tx.exec1(query)[0].as<int64_t>();
+  }
+
+  std::unique_ptr<store::StateStore> openStore(std::function<Status()> before_commit) {
+    auto opened = store::openPostgresStateStore({connectionString(), std::move(before_commit)});
+    EXPECT_TRUE(opened.ok()) << opened.error().describe();
+    return opened.ok() ? std::move(opened).value() : nullptr;
+  }
+
+  Result<SyncReport> sync(store::StateStore& store, bool full = false) {
+    auto source = connectPostgresSource(mapping_->source, {});
+    if (!source) return source.error();
+    SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier);
+    return engine.run(SyncOptions{full, nullptr});
+  }
+
+  static const StreamReport& stream(const SyncReport& report, const std::string& name) {
+    for (const auto& s : report.streams) {
+      if (s.stream == name) return s;
+    }
+    static const StreamReport kNone;
+    ADD_FAILURE() << "no stream " << name;
+    return kNone;
+  }
+
+  std::string idOf(const std::string& serial) {
+    return twinGlobalAssetId(supplierTwinNamespace(kSupplier), "serial", {serial});
+  }
+
+  std::optional<store::StoredAspect> serialPart(store::StateStore& store,
+                                                const std::string& serial) {
+    auto found = store.aspect(idOf(serial), kSerialPartUrn);
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? found.value() : std::nullopt;
+  }
+
+  testing::TempDirectory dir_;
+  std::optional<schemas::SchemaRegistry> registry_;
+  std::optional<Mapping> mapping_;
+  std::unique_ptr<store::StateStore> store_;
+};
+
+TEST_F(SyncEngineTest, FullSyncMatchesTheSqlCountsAndQuarantinesEachKindOfDirt) {
+  auto report = sync(*store_);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+
+  // Expected from the ERP itself: parts with a serial, not cancelled, whose deliveries all go
+  // to well-formed BPNLs; their SerialParts minus the ones with a bad country or no customer
+  // part number.
+  const int64_t expected_twins = count(
+      "SELECT count(*) FROM erp.parts p WHERE serial_no IS NOT NULL AND status <> 'CANCELLED' "
+      "AND NOT EXISTS (SELECT 1 FROM erp.deliveries d WHERE d.serial_no = p.serial_no "
+      "AND d.customer_bpnl !~ '^BPNL[0-9A-Z]{12}$')");
+  const int64_t expected_aspects = count(
+      "SELECT count(*) FROM erp.parts p WHERE serial_no IS NOT NULL AND status <> 'CANCELLED' "
+      "AND country = 'DE' AND customer_part_no IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+      "erp.deliveries d WHERE d.serial_no = p.serial_no AND d.customer_bpnl !~ "
+      "'^BPNL[0-9A-Z]{12}$')");
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(static_cast<int64_t>(counts.value().twins), expected_twins);
+  EXPECT_EQ(static_cast<int64_t>(counts.value().aspects), expected_aspects);
+  EXPECT_EQ(stream(report.value(), "twin:serial").rows,
+            static_cast<uint64_t>(count(
+                "SELECT count(*) FROM erp.parts p LEFT JOIN erp.deliveries d USING (serial_no)")));
+
+  auto quarantine = store_->quarantine("test-erp");
+  ASSERT_TRUE(quarantine.ok());
+  std::map<std::string, std::string> reasons;  // "stream|row key" -> field: reason
+  for (const auto& entry : quarantine.value()) {
+    reasons[entry.stream + "|" + entry.entry.row_key] =
+        entry.entry.field + ": " + entry.entry.reason;
+  }
+  EXPECT_NE(reasons["serial_parts|serial_no=SN-7"].find("/manufacturingInformation/country: 'XX'"),
+            std::string::npos)
+      << reasons["serial_parts|serial_no=SN-7"];
+  EXPECT_NE(reasons["serial_parts|serial_no=SN-8"].find("customerPartId"), std::string::npos)
+      << reasons["serial_parts|serial_no=SN-8"];
+  EXPECT_NE(reasons["twin:serial|serial_no=SN-9"].find("BPNL12345"), std::string::npos);
+  EXPECT_NE(reasons["serial_parts|serial_no=SN-9"].find("no twin"), std::string::npos);
+  EXPECT_NE(reasons["twin:serial|(row with NULL key)"].find("serial_no"), std::string::npos);
+  EXPECT_EQ(reasons.count("serial_parts|serial_no=SN-10"), 0U) << "cancelled rows are filtered";
+
+  // A twin delivered to two OEMs is visible to both; an undelivered one to nobody.
+  auto twin = store_->twin(idOf("SN-10"));
+  ASSERT_TRUE(twin.ok());
+  EXPECT_FALSE(twin.value().has_value()) << "a cancelled order yields no twin";
+  twin = store_->twin(idOf("SN-20"));
+  ASSERT_TRUE(twin.ok() && twin.value());
+  EXPECT_EQ(twin.value()->twin.visible_to,
+            (std::vector<std::string>{"BPNL000000000OEM", "BPNL00000000OEM2"}));
+  twin = store_->twin(idOf("SN-21"));
+  ASSERT_TRUE(twin.ok() && twin.value());
+  EXPECT_TRUE(twin.value()->twin.visible_to.empty());
+  EXPECT_EQ(twin.value()->twin.id_short, "ITEM-1_SN-21");
+
+  const auto payload = serialPart(*store_, "SN-21");
+  ASSERT_TRUE(payload);
+  EXPECT_NE(payload->payload.find("\"productionDate\":\"2026-01-01\""), std::string::npos)
+      << payload->payload;
+  EXPECT_NE(payload->payload.find("\"nameAtManufacturer\":\"Mirror\""), std::string::npos);
+}
+
+TEST_F(SyncEngineTest, IncrementalSyncPicksUpInsertsUpdatesFixesCancellationsAndDeletes) {
+  ASSERT_TRUE(sync(*store_).ok());
+  const auto before = serialPart(*store_, "SN-20");
+  ASSERT_TRUE(before);
+
+  sql(R"sql(
+    INSERT INTO erp.parts (serial_no, item_no, names, country, produced_at, status,
+                           customer_part_no, customer_part_name, updated_at)
+      SELECT 'SN-NEW-' || i, 'ITEM-9', '{"en":"New"}', 'CZ', timestamptz '2026-02-01 10:00+00',
+             'DONE', 'C-N' || i, 'new part', timestamptz '2026-03-01 00:00:00+00' + i * interval '1 second'
+        FROM generate_series(1, 3) i;
+    UPDATE erp.parts SET item_no = 'ITEM-CHANGED', updated_at = '2026-03-02 00:00+00' WHERE serial_no = 'SN-20';
+    UPDATE erp.parts SET country = 'DE', updated_at = '2026-03-02 00:00:01+00' WHERE serial_no = 'SN-7';
+    UPDATE erp.parts SET status = 'CANCELLED', updated_at = '2026-03-02 00:00:02+00' WHERE serial_no = 'SN-40';
+    INSERT INTO erp.deleted_records (record_key, deleted_at) VALUES ('SN-30', '2026-03-03 00:00+00');
+    DELETE FROM erp.parts WHERE serial_no = 'SN-30';
+  )sql");
+
+  auto report = sync(*store_);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(stream(report.value(), "serial_parts").rows, 5U) << "3 new, SN-20 and SN-7";
+  EXPECT_EQ(stream(report.value(), "serial_parts").aspects_changed, 5U);
+  EXPECT_EQ(stream(report.value(), "twin:serial").withdrawn, 1U) << "SN-40 cancelled";
+  EXPECT_EQ(stream(report.value(), "deleted:serial").withdrawn, 1U) << "SN-30 deleted";
+
+  const auto after = serialPart(*store_, "SN-20");
+  ASSERT_TRUE(after);
+  EXPECT_GT(after->change_sequence, before->change_sequence);
+  EXPECT_NE(after->payload.find("ITEM-CHANGED"), std::string::npos);
+  EXPECT_TRUE(serialPart(*store_, "SN-NEW-2").has_value());
+  EXPECT_TRUE(serialPart(*store_, "SN-7").has_value()) << "fixed in the ERP, so served now";
+  auto quarantine = store_->quarantine("test-erp");
+  ASSERT_TRUE(quarantine.ok());
+  for (const auto& entry : quarantine.value()) {
+    EXPECT_NE(entry.entry.row_key, "serial_no=SN-7") << "a fixed row leaves quarantine";
+  }
+  for (const char* gone : {"SN-30", "SN-40"}) {
+    auto twin = store_->twin(idOf(gone));
+    ASSERT_TRUE(twin.ok() && twin.value()) << gone;
+    EXPECT_TRUE(twin.value()->withdrawn) << gone;
+    EXPECT_TRUE(serialPart(*store_, gone)->withdrawn) << gone;
+  }
+
+  auto idle = sync(*store_);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_EQ(stream(idle.value(), "serial_parts").rows, 0U) << "nothing changed, nothing read";
+}
+
+TEST_F(SyncEngineTest, CrashBetweenBatchWriteAndCommitLosesAndDuplicatesNothing) {
+  int commits = 0;
+  auto crashing = openStore([&commits]() -> Status {
+    if (++commits == 4) return Error{ErrorCode::kUnavailable, "injected crash", "", "", 0};
+    return {};
+  });
+  ASSERT_NE(crashing, nullptr);
+  auto failed = sync(*crashing);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("injected crash"), std::string::npos);
+
+  auto recovered = sync(*store_);
+  ASSERT_TRUE(recovered.ok()) << recovered.error().describe();
+  auto after_crash = store_->counts();
+  ASSERT_TRUE(after_crash.ok());
+
+  // The same ERP synced in one go into a fresh store gives the same result.
+  sql("DROP TABLE cxgw_twins, cxgw_twin_asset_ids, cxgw_twin_visibility, cxgw_aspects, "
+      "cxgw_sync_watermarks, cxgw_quarantine, cxgw_schema_migrations CASCADE; "
+      "DROP SEQUENCE cxgw_change_sequence;");
+  auto clean = openStore({});
+  ASSERT_TRUE(sync(*clean).ok());
+  auto reference = clean->counts();
+  ASSERT_TRUE(reference.ok());
+  EXPECT_EQ(after_crash.value().twins, reference.value().twins);
+  EXPECT_EQ(after_crash.value().aspects, reference.value().aspects);
+  EXPECT_EQ(after_crash.value().quarantined_rows, reference.value().quarantined_rows);
+  EXPECT_EQ(
+      count("SELECT count(*) - count(DISTINCT (global_asset_id, aspect_urn)) FROM cxgw_aspects"),
+      0);
+}
+
+TEST_F(SyncEngineTest, FullResyncChangesNothingThatDidNotChange) {
+  ASSERT_TRUE(sync(*store_).ok());
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts.ok());
+  auto again = sync(*store_, /*full=*/true);
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_EQ(stream(again.value(), "serial_parts").aspects_changed, 0U);
+  EXPECT_EQ(stream(again.value(), "serial_parts").aspects_unchanged, counts.value().aspects);
+  auto after = store_->counts();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after.value().last_change_sequence, counts.value().last_change_sequence);
+}
+
+TEST_F(SyncEngineTest, UnreachableSourceIsReportedAsUnavailable) {
+  SourceSettings settings = mapping_->source;
+  settings.connection = "host=127.0.0.1 port=1 dbname=erp connect_timeout=2";
+  auto source = connectPostgresSource(settings, {});
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(SyncEngineTest, MissingPasswordVariableIsNamed) {
+  SourceSettings settings = mapping_->source;
+  settings.password_env = "CXGW_TEST_NO_SUCH_PASSWORD";
+  auto source = connectPostgresSource(settings, {});
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.error().message.find("CXGW_TEST_NO_SUCH_PASSWORD"), std::string::npos);
+}
+
+TEST_F(SyncEngineTest, SourceSessionIsReadOnly) {
+  auto source = connectPostgresSource(mapping_->source, {});
+  ASSERT_TRUE(source.ok()) << source.error().describe();
+  const Status status = source.value()->stream(
+      "SELECT 1 AS x FROM (SELECT nextval('erp.parts_id_seq')) s", 10,
+      [](const std::vector<QueryColumn>&, std::vector<SourceRow>&) { return Status(); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("read-only"), std::string::npos) << status.error().message;
+}
+
+}  // namespace
+}  // namespace cxgw::adapters
