@@ -117,6 +117,35 @@ KeySpec pathKey(std::string key, std::string description, Access access, bool re
   return spec;
 }
 
+// A list: a YAML sequence of paths, or in the environment a comma-separated list.
+template <typename Access>
+KeySpec pathListKey(std::string key, std::string description, Access access) {
+  KeySpec spec;
+  spec.info = {key, "", "list of file paths", false, false, std::move(description)};
+  spec.assign = [access](GatewayConfig& c, const RawValue& raw) -> std::optional<std::string> {
+    const char separator = raw.origin.kind == ConfigValueOrigin::Kind::kEnvironment ? ',' : '\n';
+    auto& list = access(c);
+    list.clear();
+    if (raw.text.empty()) return std::nullopt;  // an empty list
+    size_t start = 0;
+    while (start <= raw.text.size()) {
+      const size_t end = std::min(raw.text.find(separator, start), raw.text.size());
+      std::filesystem::path path(raw.text.substr(start, end - start));
+      if (path.empty()) return "expected a list of file paths, got an empty item";
+      if (path.is_relative()) path = raw.base_dir / path;
+      list.push_back(path.lexically_normal());
+      start = end + 1;
+    }
+    return std::nullopt;
+  };
+  spec.show = [access](const GatewayConfig& c) {
+    std::string out;
+    for (const auto& path : access(c)) out += (out.empty() ? "" : ", ") + path.string();
+    return out.empty() ? std::string("[]") : "[" + out + "]";
+  };
+  return spec;
+}
+
 template <typename Access>
 KeySpec integerKey(std::string key, std::string description, Access access, uint64_t min,
                    uint64_t max) {
@@ -277,6 +306,23 @@ const std::vector<KeySpec>& keyTable() {
                                       {"warn", LogLevel::kWarn},
                                       {"error", LogLevel::kError},
                                       {"off", LogLevel::kOff}}));
+    keys.push_back(stringKey(
+        "supplier.bpnl", "the supplier's own BPNL (BPNL + 12 characters); names its twins",
+        [](auto& c) -> auto& { return c.supplier.bpnl; }));
+    keys.push_back(enumKey<StoreBackend>(
+        "store.backend", "where twins, aspects, watermarks and quarantine live",
+        [](auto& c) -> auto& { return c.store.backend; },
+        {{"memory", StoreBackend::kMemory}, {"postgres", StoreBackend::kPostgres}}));
+    keys.push_back(stringKey(
+        "store.postgres_connection",
+        "libpq connection string of the store database (backend postgres); may hold a password",
+        [](auto& c) -> auto& { return c.store.postgres_connection; }, true));
+    keys.push_back(pathListKey(
+        "schemas.directories", "extra aspect schema directories; later ones override built-ins",
+        [](auto& c) -> auto& { return c.schemas.directories; }));
+    keys.push_back(pathListKey(
+        "sync.mappings", "ERP mapping files that serve and sync run",
+        [](auto& c) -> auto& { return c.sync.mappings; }));
     for (KeySpec& spec : keys) spec.info.env_variable = environmentVariableFor(spec.info.key);
     return keys;
   }();
@@ -362,6 +408,19 @@ std::optional<Error> collectFromYaml(const YAML::Node& map, const std::string& p
       if (value.IsNull()) {
         return configError(ErrorCode::kInvalidArgument, "has no value", path, file, line);
       }
+      if (value.IsSequence() && findKey(path)->info.type.rfind("list", 0) == 0) {
+        std::string items;
+        for (size_t i = 0; i < value.size(); ++i) {
+          if (!value[i].IsScalar() || value[i].Scalar().empty()) {
+            return configError(ErrorCode::kInvalidArgument,
+                               "item " + std::to_string(i) + " must be a non-empty value", path,
+                               file, lineOf(value[i]));
+          }
+          items += (i > 0 ? "\n" : "") + value[i].Scalar();
+        }
+        values[path] = RawValue{items, {ConfigValueOrigin::Kind::kFile, line, ""}, base};
+        continue;
+      }
       if (!value.IsScalar()) {
         return configError(
             ErrorCode::kInvalidArgument,
@@ -412,6 +471,39 @@ std::optional<Error> validate(const GatewayConfig& config,
   }
   if (auto error = checkFile(tls.private_key_file, "server.tls.private_key", values, file)) {
     return error;
+  }
+  const auto lineFor = [&values](const std::string& key) {
+    const auto it = values.find(key);
+    return it != values.end() ? it->second.origin.line : 0;
+  };
+  const std::string& bpnl = config.supplier.bpnl;
+  const bool bpnl_ok = bpnl.size() == 16 && bpnl.rfind("BPNL", 0) == 0 &&
+                       std::all_of(bpnl.begin() + 4, bpnl.end(), [](char c) {
+                         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+                       });
+  if (!bpnl.empty() && !bpnl_ok) {
+    return configError(ErrorCode::kInvalidArgument,
+                       "'" + bpnl + "' is not a BPNL (BPNL followed by 12 digits or capitals)",
+                       "supplier.bpnl", file, lineFor("supplier.bpnl"));
+  }
+  if (!config.sync.mappings.empty() && bpnl.empty()) {
+    return configError(ErrorCode::kMissingKey, "is required when sync.mappings is set",
+                       "supplier.bpnl", file, 0);
+  }
+  if (config.store.backend == StoreBackend::kPostgres && config.store.postgres_connection.empty()) {
+    return configError(ErrorCode::kMissingKey, "is required when store.backend is postgres",
+                       "store.postgres_connection", file, lineFor("store.backend"));
+  }
+  for (const auto& mapping : config.sync.mappings) {
+    if (auto error = checkFile(mapping, "sync.mappings", values, file)) return error;
+  }
+  for (const auto& directory : config.schemas.directories) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(directory, ec)) {
+      return configError(ErrorCode::kNotFound,
+                         "directory " + directory.string() + " does not exist",
+                         "schemas.directories", file, lineFor("schemas.directories"));
+    }
   }
   if (tls.client_certificates != ClientCertificateMode::kNone) {
     if (tls.client_ca_file.empty()) {

@@ -158,7 +158,9 @@ struct WrongValueCase {
   const char* message_part;
 };
 
-void PrintTo(const WrongValueCase& c, std::ostream* out) { *out << c.key << " <- " << c.yaml_tail; }
+void PrintTo(const WrongValueCase& c, std::ostream* out) {
+  *out << c.key << " <- " << c.yaml_tail;
+}
 
 class GatewayConfigWrongValue : public ::testing::TestWithParam<WrongValueCase> {};
 
@@ -288,6 +290,54 @@ TEST(GatewayConfig, EffectiveConfigMasksSecretsAndShowsOrigins) {
   for (const ConfigKeyInfo& key : configKeys()) {
     EXPECT_NE(text.find(key.key), std::string::npos) << key.key << " missing from\n" << text;
   }
+}
+
+TEST(GatewayConfig, ListsComeFromYamlSequencesOrCommaSeparatedEnvironment) {
+  ConfigFile files;
+  const auto path = files.write(std::string(kMinimal) +
+                                "supplier:\n  bpnl: BPNL00000000SUPP\n"
+                                "sync:\n  mappings:\n    - certs/ca.crt\n    - certs/server.key\n");
+  auto loaded = loadGatewayConfig(path, {});
+  ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+  ASSERT_EQ(loaded.value().config->sync.mappings.size(), 2U);
+  EXPECT_EQ(loaded.value().config->sync.mappings[1],
+            (files.dir() / "certs/server.key").lexically_normal());
+  loaded =
+      loadGatewayConfig(path, {{"CXGW_SYNC__MAPPINGS", (files.dir() / "certs/ca.crt").string()}});
+  ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+  EXPECT_EQ(loaded.value().config->sync.mappings.size(), 1U);
+}
+
+TEST(GatewayConfig, SupplierBpnlMustBeABpnl) {
+  ConfigFile files;
+  const Error error =
+      loadError(files.write(std::string(kMinimal) + "supplier:\n  bpnl: BPNL123\n"));
+  EXPECT_EQ(error.key, "supplier.bpnl");
+  EXPECT_EQ(error.line, 6);
+}
+
+TEST(GatewayConfig, MappingsNeedTheSupplierBpnl) {
+  ConfigFile files;
+  const Error error =
+      loadError(files.write(std::string(kMinimal) + "sync:\n  mappings: [certs/ca.crt]\n"));
+  EXPECT_EQ(error.code, ErrorCode::kMissingKey);
+  EXPECT_EQ(error.key, "supplier.bpnl");
+}
+
+TEST(GatewayConfig, MissingMappingFileIsNamed) {
+  ConfigFile files;
+  const Error error =
+      loadError(files.write(std::string(kMinimal) + "supplier:\n  bpnl: BPNL00000000SUPP\n"
+                                                    "sync:\n  mappings: [nope.yaml]\n"));
+  EXPECT_EQ(error.key, "sync.mappings");
+  EXPECT_NE(error.message.find("nope.yaml"), std::string::npos);
+}
+
+TEST(GatewayConfig, PostgresStoreNeedsAConnection) {
+  ConfigFile files;
+  const Error error =
+      loadError(files.write(std::string(kMinimal) + "store:\n  backend: postgres\n"));
+  EXPECT_EQ(error.key, "store.postgres_connection");
 }
 
 }  // namespace

@@ -67,9 +67,32 @@ struct LoggingSettings {
   LogLevel level = LogLevel::kInfo;
 };
 
+struct SupplierSettings {
+  std::string bpnl;  // the supplier's own BPNL; required when sync.mappings is set
+};
+
+enum class StoreBackend { kMemory, kPostgres };
+
+struct StoreSettings {
+  StoreBackend backend = StoreBackend::kMemory;
+  std::string postgres_connection;  // libpq form; a secret (it may hold a password)
+};
+
+struct SchemaSettings {
+  std::vector<std::filesystem::path> directories;  // extra aspect schemas, later ones win
+};
+
+struct SyncSettings {
+  std::vector<std::filesystem::path> mappings;  // ERP mapping files; serve syncs each of them
+};
+
 struct GatewayConfig {
   ServerSettings server;
   LoggingSettings logging;
+  SupplierSettings supplier;
+  StoreSettings store;
+  SchemaSettings schemas;
+  SyncSettings sync;
 };
 
 // Where the effective value of a key came from.
