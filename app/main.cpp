@@ -30,6 +30,24 @@ int main(int argc, char** argv) {
   auto* keys =
       config->add_subcommand("keys", "List every config key with its type and env variable");
 
+  std::string sync_config;
+  bool sync_full = false;
+  bool sync_report = false;
+  auto* sync =
+      cli.add_subcommand("sync", "Sync every ERP mapping of the config into the store once");
+  sync->add_option("-c,--config", sync_config, "Gateway YAML config file")->required();
+  sync->add_flag("--full", sync_full, "Ignore watermarks and read every row again");
+  sync->add_flag("--report", sync_report, "Print the quarantine: rows not served, and why");
+
+  auto* mapping = cli.add_subcommand("mapping", "Work with ERP mapping files");
+  mapping->require_subcommand(1);
+  std::string mapping_file;
+  std::string mapping_config;
+  auto* mapping_check = mapping->add_subcommand(
+      "check", "Check a mapping against the live ERP database and the aspect schemas");
+  mapping_check->add_option("FILE", mapping_file, "Mapping YAML file")->required();
+  mapping_check->add_option("-c,--config", mapping_config, "Gateway YAML config file")->required();
+
   std::string certs_dir;
   std::vector<std::string> client_bpns{"BPNL000000000OEM"};
   int days = 30;
@@ -57,6 +75,8 @@ int main(int argc, char** argv) {
   if (*serve) return cxgw::app::runServe(serve_config);
   if (*check) return cxgw::app::runConfigCheck(check_file);
   if (*keys) return cxgw::app::runConfigKeys();
+  if (*sync) return cxgw::app::runSync(sync_config, sync_full, sync_report);
+  if (*mapping_check) return cxgw::app::runMappingCheck(mapping_file, mapping_config);
   if (*dev_certs) return cxgw::app::runDevCerts(certs_dir, client_bpns, days);
   return 2;
 }

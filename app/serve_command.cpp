@@ -1,12 +1,15 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "component_wiring.hpp"
+#include "cxgw/adapters/sync_scheduler.hpp"
 #include "cxgw/core/config.hpp"
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/metrics.hpp"
 #include "cxgw/core/version.hpp"
 #include "cxgw/gateway/admin/health_routes.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
+#include "cxgw/store/store_health_monitor.hpp"
 
 namespace cxgw::app {
 
@@ -31,10 +34,41 @@ int runServe(const std::filesystem::path& config_file) {
     return 1;
   }
 
+  auto mappings = loadConfiguredMappings(config);
+  if (!mappings) {
+    std::cerr << "cxgw: mapping error: " << mappings.error().describe() << "\n";
+    return 2;
+  }
+  auto schemas = loadConfiguredSchemas(config);
+  if (!schemas) {
+    std::cerr << "cxgw: schema error: " << schemas.error().describe() << "\n";
+    return 2;
+  }
+  auto store = openConfiguredStore(config);
+  if (!store) {
+    logError("cannot open the store", {{"error", store.error().describe()}});
+    std::cerr << "cxgw: store: " << store.error().describe() << "\n";
+    return 1;
+  }
+  store::StoreHealthMonitor store_health(
+      *store.value(), config.store.backend == StoreBackend::kPostgres ? "postgres" : "memory",
+      metrics);
+  std::vector<ReadinessCheck> readiness = gateway::httpsServerReadiness(*server.value());
+  readiness.push_back(store_health.readinessCheck());
+  std::vector<std::unique_ptr<adapters::SyncScheduler>> schedulers;
+  for (adapters::Mapping& mapping : mappings.value()) {
+    schedulers.push_back(std::make_unique<adapters::SyncScheduler>(
+        std::move(mapping), *store.value(), schemas.value(), config.supplier.bpnl,
+        processEnvironment(), metrics));
+    readiness.push_back(schedulers.back()->readinessCheck());
+  }
+
   auto router = std::make_shared<gateway::Router>();
-  gateway::addHealthRoutes(*router, gateway::httpsServerReadiness(*server.value()), metrics);
+  gateway::addHealthRoutes(*router, std::move(readiness), metrics);
   server.value()->start(router, /*handle_signals=*/true);
+  for (auto& scheduler : schedulers) scheduler->start();
   server.value()->wait();
+  for (auto& scheduler : schedulers) scheduler->stop();
   logInfo("stopped", {});
   return 0;
 }

@@ -127,6 +127,16 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
   for (const auto& term : order) order_by += (order_by.empty() ? "" : ", ") + term;
   sql += " ORDER BY " + order_by;
 
+  std::optional<uint64_t> total;
+  if (options.count_first) {
+    Status counted = source_.stream(
+        "SELECT count(*) AS n FROM (" + sql + ") cxgw_c", 1,
+        [&total](const std::vector<QueryColumn>&, std::vector<SourceRow>& rows) -> Status {
+          if (!rows.empty() && !rows[0].empty()) total = std::stoull(rows[0][0].text);
+          return {};
+        });
+    if (!counted) return counted;
+  }
   const auto started = Clock::now();
   std::vector<SourceRow> carried;  // rows of a group that may continue in the next batch
   std::optional<ColumnIndex> index;
@@ -284,6 +294,10 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
       carried.push_back(std::move(pending[i]));
     if (committed_watermark) batch.watermark = store::SyncWatermark{*committed_watermark};
 
+    if (batch.twins.empty() && batch.aspects.empty() && batch.withdrawals.empty() &&
+        batch.quarantined.empty() && batch.cleared_row_keys.empty() && !batch.watermark) {
+      return {};
+    }
     auto outcome = store_.commit(batch);
     if (!outcome) return outcome.error();
     report.twins += batch.twins.size();
@@ -328,14 +342,18 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
         }
         report.rows += rows.size();
         if (Status status = process(rows, false); !status) return status;
-        if (options.on_progress)
-          options.on_progress({stream.name, report.rows, Clock::now() - started});
+        if (options.on_progress) {
+          options.on_progress({stream.name, report.rows, total, Clock::now() - started, false});
+        }
         return {};
       });
   if (!streamed) return streamed;
   if (!carried.empty()) {
     std::vector<SourceRow> none;
     if (Status status = process(none, true); !status) return status;
+  }
+  if (options.on_progress) {
+    options.on_progress({stream.name, report.rows, total, Clock::now() - started, true});
   }
   return {};
 }

@@ -122,6 +122,10 @@ MetricFamily<Counter>& MetricsRegistry::counterFamily(const std::string& name,
                                                       const std::string& help,
                                                       std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
+  if (const auto it = counters_.find(name); it != counters_.end()) {
+    assert(it->second->labelNames() == label_names);
+    return *it->second;
+  }
   claimName(name);
   auto& slot = counters_[name];
   slot = std::make_unique<MetricFamily<Counter>>(name, help, std::move(label_names));
@@ -131,6 +135,10 @@ MetricFamily<Counter>& MetricsRegistry::counterFamily(const std::string& name,
 MetricFamily<Gauge>& MetricsRegistry::gaugeFamily(const std::string& name, const std::string& help,
                                                   std::vector<std::string> label_names) {
   std::lock_guard lock(mutex_);
+  if (const auto it = gauges_.find(name); it != gauges_.end()) {
+    assert(it->second->labelNames() == label_names);
+    return *it->second;
+  }
   claimName(name);
   auto& slot = gauges_[name];
   slot = std::make_unique<MetricFamily<Gauge>>(name, help, std::move(label_names));
@@ -142,6 +150,10 @@ MetricFamily<Histogram>& MetricsRegistry::histogramFamily(const std::string& nam
                                                           std::vector<std::string> label_names,
                                                           std::vector<double> upper_bounds) {
   std::lock_guard lock(mutex_);
+  if (const auto it = histograms_.find(name); it != histograms_.end()) {
+    assert(it->second->labelNames() == label_names);
+    return *it->second;
+  }
   claimName(name);
   auto& slot = histograms_[name];
   slot = std::make_unique<MetricFamily<Histogram>>(name, help, std::move(label_names),

@@ -63,3 +63,19 @@ TEST(MetricsRegistry, ConcurrentIncrementsAreNotLost) {
 
 }  // namespace
 }  // namespace cxgw
+
+namespace cxgw {
+namespace {
+
+TEST(MetricsRegistry, AskingForAFamilyAgainReturnsTheSameOne) {
+  MetricsRegistry registry;
+  auto& first = registry.counterFamily("cx_shared_total", "Shared", {"source"});
+  auto& second = registry.counterFamily("cx_shared_total", "Shared", {"source"});
+  EXPECT_EQ(&first, &second);
+  first.withLabels({"a"}).increment();
+  second.withLabels({"a"}).increment();
+  EXPECT_NE(registry.renderPrometheusText().find("cx_shared_total{source=\"a\"} 2\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cxgw

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,14 @@ struct SyncReport {
 struct SyncProgress {
   std::string stream;
   uint64_t rows = 0;
+  std::optional<uint64_t> total;  // with count_first
   std::chrono::duration<double> elapsed{};
+  bool finished = false;  // the stream's last call
 };
 
 struct SyncOptions {
-  bool full = false;  // ignore stored watermarks and read everything
+  bool full = false;         // ignore stored watermarks and read everything
+  bool count_first = false;  // count each stream's rows first, so progress has a total
   std::function<void(const SyncProgress&)> on_progress;  // after every committed batch
 };
 

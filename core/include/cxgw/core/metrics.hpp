@@ -88,7 +88,9 @@ class MetricFamily {
 
 class MetricsRegistry {
  public:
-  // Names must match [a-zA-Z_:][a-zA-Z0-9_:]*; registering a name twice is a bug and asserts.
+  // Names must match [a-zA-Z_:][a-zA-Z0-9_:]*. Asking again for a family of the same name and
+  // kind returns the existing one (its label names must match); the same name for another
+  // kind is a bug and asserts.
   MetricFamily<Counter>& counterFamily(const std::string& name, const std::string& help,
                                        std::vector<std::string> label_names);
   MetricFamily<Gauge>& gaugeFamily(const std::string& name, const std::string& help,

@@ -1,0 +1,47 @@
+#include "component_wiring.hpp"
+
+#include <iostream>
+
+#include "cxgw/store/postgres_state_store.hpp"
+
+namespace cxgw::app {
+
+Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config) {
+  if (config.store.backend == StoreBackend::kMemory) return store::createMemoryStateStore();
+  auto opened = store::openPostgresStateStore({config.store.postgres_connection, {}});
+  if (!opened) {
+    Error error = opened.error();
+    error.key = "store.postgres_connection";
+    return error;
+  }
+  return std::move(opened).value();
+}
+
+Result<schemas::SchemaRegistry> loadConfiguredSchemas(const GatewayConfig& config) {
+  return schemas::SchemaRegistry::load(config.schemas.directories);
+}
+
+adapters::MappingContext mappingContext(const GatewayConfig& config) {
+  return adapters::MappingContext{{{"supplier.bpnl", config.supplier.bpnl}}};
+}
+
+Result<std::vector<adapters::Mapping>> loadConfiguredMappings(const GatewayConfig& config) {
+  std::vector<adapters::Mapping> mappings;
+  for (const auto& file : config.sync.mappings) {
+    auto mapping = adapters::loadMapping(file, mappingContext(config));
+    if (!mapping) return mapping.error();
+    mappings.push_back(std::move(mapping).value());
+  }
+  return mappings;
+}
+
+std::shared_ptr<const GatewayConfig> loadConfigOrReport(const std::filesystem::path& file) {
+  auto loaded = loadGatewayConfig(file, processEnvironment());
+  if (!loaded) {
+    std::cerr << "cxgw: config error: " << loaded.error().describe() << "\n";
+    return nullptr;
+  }
+  return loaded.value().config;
+}
+
+}  // namespace cxgw::app
