@@ -133,7 +133,9 @@ class SyncEngineTest : public testing::PostgresTestSuite {
     auto source = connectPostgresSource(mapping_->source, {});
     if (!source) return source.error();
     SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier);
-    return engine.run(SyncOptions{full, nullptr});
+    SyncOptions options;
+    options.full = full;
+    return engine.run(options);
   }
 
   static const StreamReport& stream(const SyncReport& report, const std::string& name) {
