@@ -97,9 +97,14 @@ void collect(const PayloadTemplate& node, const std::string& path, std::set<std:
       break;
     case PayloadTemplate::Kind::kEachRow:
       each.push_back(&node);
-      [[fallthrough]];
+      collect(node.elements.front(), path + "/*", paths, values, each);
+      break;
     case PayloadTemplate::Kind::kArray:
-      for (const auto& element : node.elements) collect(element, path + "/*", paths, values, each);
+      for (const auto& element : node.elements) {
+        // An each-row element splices its items into this array: it adds the "/*" itself.
+        const bool splices = element.kind == PayloadTemplate::Kind::kEachRow;
+        collect(element, splices ? path : path + "/*", paths, values, each);
+      }
       break;
   }
 }

@@ -76,33 +76,24 @@ class Renderer {
         out.push_back('}');
         return out;
       }
-      case PayloadTemplate::Kind::kArray: {
-        std::string out = "[";
-        size_t count = 0;
-        for (const PayloadTemplate& element : node.elements) {
-          auto fragment = render(element, row, group, pointer + "/" + std::to_string(count));
-          if (issue_) return std::nullopt;
-          if (!fragment) continue;
-          if (count++ > 0) out.push_back(',');
-          out += *fragment;
-        }
-        out.push_back(']');
-        return out;
-      }
+      case PayloadTemplate::Kind::kArray:
       case PayloadTemplate::Kind::kEachRow: {
-        const int present = node.when_present.empty() ? -1 : columns_.find(node.when_present);
         std::string out = "[";
-        std::set<std::string> seen;
         size_t count = 0;
-        for (const SourceRow* each : group) {
-          if (present >= 0 && (*each)[static_cast<size_t>(present)].isNull()) continue;
-          auto fragment =
-              render(node.elements.front(), *each, group, pointer + "/" + std::to_string(count));
-          if (issue_) return std::nullopt;
-          if (!fragment || (node.distinct && !seen.insert(*fragment).second)) continue;
-          if (count++ > 0) out.push_back(',');
-          out += *fragment;
+        if (node.kind == PayloadTemplate::Kind::kEachRow) {
+          appendRows(node, group, pointer, out, count);
+        } else {
+          // An each-row element of a fixed array adds its rows' elements in its place.
+          for (const PayloadTemplate& element : node.elements) {
+            if (element.kind == PayloadTemplate::Kind::kEachRow) {
+              appendRows(element, group, pointer, out, count);
+            } else {
+              append(render(element, row, group, pointer + "/" + std::to_string(count)), out, count);
+            }
+            if (issue_) return std::nullopt;
+          }
         }
+        if (issue_) return std::nullopt;
         out.push_back(']');
         return out;
       }
@@ -113,6 +104,27 @@ class Renderer {
   const std::optional<RenderIssue>& issue() const { return issue_; }
 
  private:
+  static void append(const std::optional<std::string>& fragment, std::string& out, size_t& count) {
+    if (!fragment) return;
+    if (count++ > 0) out.push_back(',');
+    out += *fragment;
+  }
+
+  // One element per row of the group (rows where `when_present` is NULL add none).
+  void appendRows(const PayloadTemplate& node, const std::vector<const SourceRow*>& group,
+                  const std::string& pointer, std::string& out, size_t& count) {
+    const int present = node.when_present.empty() ? -1 : columns_.find(node.when_present);
+    std::set<std::string> seen;
+    for (const SourceRow* each : group) {
+      if (present >= 0 && (*each)[static_cast<size_t>(present)].isNull()) continue;
+      auto fragment = render(node.elements.front(), *each, group, pointer + "/" + std::to_string(count));
+      if (issue_) return;
+      if (!fragment || (node.distinct && !seen.insert(*fragment).second)) continue;
+      append(fragment, out, count);
+    }
+  }
+
+
   const ColumnIndex& columns_;
   const RenderContext& context_;
   std::optional<RenderIssue> issue_;

@@ -102,6 +102,23 @@ TEST_F(PayloadRendering, EachRowBuildsOneElementPerChildRowWithoutDuplicates) {
   EXPECT_EQ(children[1]["quantity"]["value"].GetInt(), 2);
 }
 
+TEST_F(PayloadRendering, EachRowInsideAListSplicesItsElementsIntoThatList) {
+  const Mapping mapping = mappingWithPayload(R"(      childItems:
+        - {kind: fixed}
+        - each_row: {kind: serial, id: {column: child_serial}}
+          when_present: child_serial
+        - each_row: {kind: note, text: {column: note}}
+          when_present: note
+)");
+  const auto json = render(mapping, {{text("P1"), kNull, text("C1"), kNull, kNull, kNull},
+                                     {text("P1"), kNull, kNull, kNull, kNull, text("lot L7")},
+                                     {text("P1"), kNull, text("C2"), kNull, kNull, kNull}});
+  ASSERT_TRUE(std::holds_alternative<std::string>(json)) << std::get<RenderIssue>(json).reason;
+  EXPECT_EQ(std::get<std::string>(json),
+            "{\"childItems\":[{\"kind\":\"fixed\"},{\"kind\":\"serial\",\"id\":\"C1\"},"
+            "{\"kind\":\"serial\",\"id\":\"C2\"},{\"kind\":\"note\",\"text\":\"lot L7\"}]}");
+}
+
 TEST_F(PayloadRendering, FailedTransformNamesTheField) {
   const Mapping mapping = mappingWithPayload(R"(      childItems:
         each_row:
