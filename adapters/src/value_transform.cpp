@@ -152,12 +152,13 @@ Result<SourceValue> formatTime(const Transform& transform, const SourceValue& va
 }
 
 // ERP unit spellings -> SAMM unit catalogue names. Several spellings per unit, as ERPs differ.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kUnits{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 51> kUnits{{
     {"%", "unit:percent"},
     {"A", "unit:ampere"},
     {"C", "unit:degreeCelsius"},
     {"EA", "unit:piece"},
     {"N", "unit:newton"},
+    {"MOhm", "unit:megaohm"},
     {"Nm", "unit:newtonMetre"},
     {"PC", "unit:piece"},
     {"PCE", "unit:piece"},
@@ -167,6 +168,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kUnits{{
     {"W", "unit:watt"},
     {"bar", "unit:bar"},
     {"cm", "unit:centimetre"},
+    {"dB", "unit:decibel"},
+    {"dB(A)", "unit:decibel"},
     {"degC", "unit:degreeCelsius"},
     {"ea", "unit:piece"},
     {"g", "unit:gram"},
@@ -185,10 +188,12 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kUnits{{
     {"mg", "unit:milligram"},
     {"min", "unit:minuteUnitOfTime"},
     {"ml", "unit:millilitre"},
+    {"ml/min", "unit:millilitrePerMinute"},
     {"mm", "unit:millimetre"},
     {"ms", "unit:millisecond"},
     {"mV", "unit:millivolt"},
     {"ohm", "unit:ohm"},
+    {"l/min", "unit:litrePerMinute"},
     {"pc", "unit:piece"},
     {"pcs", "unit:piece"},
     {"s", "unit:secondUnitOfTime"},

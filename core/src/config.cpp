@@ -582,7 +582,9 @@ Result<LoadedConfig> loadGatewayConfig(const std::filesystem::path& path, const 
 
   const std::filesystem::path cwd = std::filesystem::current_path(ec);
   for (const auto& [name, text] : env) {
-    if (name.rfind("CXGW_", 0) != 0) continue;
+    // Overrides are CXGW_SECTION__KEY; other CXGW_ variables (e.g. a password a mapping names)
+    // are not config keys.
+    if (name.rfind("CXGW_", 0) != 0 || name.find("__") == std::string::npos) continue;
     const KeySpec* match = nullptr;
     for (const KeySpec& spec : keyTable()) {
       if (spec.info.env_variable == name) match = &spec;

@@ -13,6 +13,12 @@ packages=(
   postgresql-15 postgresql-client-15
 )
 
+# Node.js runs the conformance tests' independent validator; a machine that has its own
+# Node.js (e.g. from nodesource) keeps it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -15,6 +15,8 @@ presets=(dev asan)
 if [ "${1:-}" = "--quick" ]; then presets=(dev); fi
 
 bash deploy/scripts/install-deps.sh
+# The independent JSON Schema validator (ajv) for the conformance tests, pinned by its lock file.
+npm ci --prefix tests/conformance/validator --no-audit --no-fund --loglevel=error
 
 for preset in "${presets[@]}"; do
   echo "== ${preset}: configure and build"

@@ -342,3 +342,20 @@ TEST(GatewayConfig, PostgresStoreNeedsAConnection) {
 
 }  // namespace
 }  // namespace cxgw
+
+namespace cxgw {
+namespace {
+
+TEST(GatewayConfigEnvironment, VariablesWithoutDoubleUnderscoreAreNotOverrides) {
+  testing::TempDirectory dir;
+  dir.write("certs/server.crt", "x");
+  dir.write("certs/server.key", "x");
+  const auto file = dir.write("gateway.yaml",
+                              "server:\n  tls:\n    certificate_chain: certs/server.crt\n"
+                              "    private_key: certs/server.key\n");
+  auto loaded = loadGatewayConfig(file, {{"CXGW_DEMO_ERP_PASSWORD", "secret"}});
+  EXPECT_TRUE(loaded.ok()) << loaded.error().describe();
+}
+
+}  // namespace
+}  // namespace cxgw

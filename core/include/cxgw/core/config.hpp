@@ -2,6 +2,9 @@
 // The gateway's configuration: an immutable model, loaded once from a YAML file and overridden
 // by environment variables.
 //
+// A variable that starts with CXGW_ and contains "__" is an override and must name a key;
+// CXGW_ variables without "__" are left alone (mappings may name them for passwords).
+//
 // Keys are dotted paths ("server.limits.max_body_bytes"). Every key can be overridden by the
 // environment variable CXGW_ followed by the path in upper case with "__" between the
 // segments: server.limits.max_body_bytes <- CXGW_SERVER__LIMITS__MAX_BODY_BYTES. The

@@ -1,0 +1,177 @@
+// The demo mapping (deploy/demo/erp/mapping.yaml) against the demo ERP: what a supplier gets
+// from the worked example, and whether an independent validator accepts every payload.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "cxgw/adapters/sync_engine.hpp"
+#include "support/child_process.hpp"
+#include "support/postgres_cluster.hpp"
+#include "support/temp_directory.hpp"
+
+namespace cxgw::adapters {
+namespace {
+
+const std::filesystem::path kSourceDir = CXGW_SOURCE_DIR;
+constexpr const char* kSupplier = "BPNL00000000SUPP";
+constexpr int kScale = 600;
+
+class DemoMapping : public testing::PostgresTestSuite {
+ protected:
+  static void SetUpTestSuite() {
+    PostgresTestSuite::SetUpTestSuite();
+    if (!sharedCluster().running()) return;
+    for (const std::string file : {"schema.sql", "generate.sql"}) {
+      testing::SpawnOptions psql;
+      psql.argv = {"psql",
+                   "-q",
+                   "-X",
+                   "-v",
+                   "ON_ERROR_STOP=1",
+                   "-v",
+                   "scale=" + std::to_string(kScale),
+                   "-d",
+                   connectionString(),
+                   "-f",
+                   (kSourceDir / "deploy/demo/erp" / file).string()};
+      auto status = testing::ChildProcess::run(psql);
+      loaded_ = loaded_ && status.ok() && status.value() == 0;
+    }
+  }
+
+  void SetUp() override {
+    PostgresTestSuite::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(loaded_) << "loading the demo ERP with psql failed";
+    auto registry = schemas::SchemaRegistry::load({});
+    ASSERT_TRUE(registry.ok()) << registry.error().describe();
+    registry_.emplace(std::move(registry).value());
+    auto mapping = loadMapping(kSourceDir / "deploy/demo/erp/mapping.yaml",
+                               MappingContext{{{"supplier.bpnl", kSupplier}}});
+    ASSERT_TRUE(mapping.ok()) << mapping.error().describe();
+    mapping_.emplace(std::move(mapping).value());
+    // The suite's database instead of the demo's; the same read-only role and password.
+    mapping_->source.connection = connectionString() + " user=cxgw_reader";
+    auto source =
+        connectPostgresSource(mapping_->source, {{"CXGW_DEMO_ERP_PASSWORD", "cxgw-demo"}});
+    ASSERT_TRUE(source.ok()) << source.error().describe();
+    SyncEngine engine(*mapping_, *source.value(), *store_, *registry_, kSupplier);
+    auto report = engine.run({});
+    ASSERT_TRUE(report.ok()) << report.error().describe();
+  }
+
+  static int64_t count(const std::string& query) {
+    pqxx::connection connection(connectionString());
+    pqxx::read_transaction tx(connection);
+    return tx.exec1(query)[0].as<int64_t>();
+  }
+
+  // Every stored payload, by aspect URN.
+  std::map<std::string, std::vector<std::string>> payloads() {
+    std::map<std::string, std::vector<std::string>> out;
+    auto changes = store_->changesSince(0, 1'000'000);
+    EXPECT_TRUE(changes.ok());
+    for (const auto& aspect : changes.value()) out[aspect.aspect_urn].push_back(aspect.payload);
+    return out;
+  }
+
+  static inline bool loaded_ = true;
+  std::optional<schemas::SchemaRegistry> registry_;
+  std::optional<Mapping> mapping_;
+  std::unique_ptr<store::StateStore> store_ = store::createMemoryStateStore();
+};
+
+TEST_F(DemoMapping, ServesEveryCleanPartAndQuarantinesTheDirt) {
+  // Serials whose own or parent's delivery went to a malformed BPN are quarantined (fail
+  // closed); the others are twins, cancelled orders excepted.
+  const int64_t dirty_serials = count(R"sql(
+      SELECT count(DISTINCT s.id) FROM erp.serials s
+        LEFT JOIN erp.consumptions c ON c.child_serial_id = s.id
+        JOIN erp.deliveries d ON d.serial_id IN (s.id, c.parent_serial_id)
+        JOIN erp.customers cu ON cu.id = d.customer_id
+       WHERE cu.bpnl !~ '^BPNL[0-9A-Z]{12}$')sql");
+  const int64_t cancelled = count(
+      "SELECT count(*) FROM erp.serials s JOIN erp.production_orders po ON "
+      "po.id = s.production_order_id WHERE po.status = 'CANCELLED'");
+  const int64_t produced_lots = count(
+      "SELECT count(*) FROM erp.lots l JOIN erp.production_orders po ON po.id = "
+      "l.production_order_id WHERE po.status <> 'CANCELLED'");
+  ASSERT_GT(dirty_serials, 0) << "the demo ERP should contain malformed BPNs";
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(static_cast<int64_t>(counts.value().twins),
+            kScale - dirty_serials - cancelled + produced_lots);
+
+  const auto by_urn = payloads();
+  EXPECT_EQ(
+      static_cast<int64_t>(by_urn.at("urn:samm:io.catenax.serial_part:4.0.0#SerialPart").size()),
+      kScale - dirty_serials - cancelled);
+  EXPECT_EQ(by_urn.at("urn:samm:io.catenax.serial_part:3.0.1#SerialPart").size(),
+            by_urn.at("urn:samm:io.catenax.serial_part:4.0.0#SerialPart").size());
+  EXPECT_EQ(static_cast<int64_t>(by_urn.at("urn:samm:io.catenax.batch:4.0.0#Batch").size()),
+            produced_lots);
+  EXPECT_GT(
+      by_urn.count("urn:samm:io.catenax.single_level_bom_as_built:4.0.0#SingleLevelBomAsBuilt"),
+      0U);
+  EXPECT_GT(by_urn.count("urn:samm:io.catenax.special_characteristics.measurement:2.0.0#"
+                         "SpecialCharacteristicsMeasurement"),
+            0U);
+
+  auto quarantine = store_->quarantine("demo-erp");
+  ASSERT_TRUE(quarantine.ok());
+  std::set<std::string> reasons;
+  for (const auto& entry : quarantine.value()) {
+    if (entry.stream == "twin:serial") {
+      reasons.insert(entry.entry.reason.substr(0, entry.entry.reason.find("' ") + 1));
+    }
+    EXPECT_TRUE(entry.stream == "twin:serial" || entry.entry.field == "/globalAssetId")
+        << "only twins with a malformed partner BPN and their aspects may be quarantined: "
+        << entry.stream << " " << entry.entry.row_key << " " << entry.entry.field << " "
+        << entry.entry.reason;
+  }
+  EXPECT_EQ(reasons,
+            (std::set<std::string>{"partner BPN 'BPNL12345'", "partner BPN 'bpnl00000000adri'"}));
+}
+
+TEST_F(DemoMapping, EveryPayloadIsValidForTheOfficialSchemaByAnIndependentValidator) {
+  const char* reference = std::getenv("CX_REFERENCE_DIR");
+  if (reference == nullptr || !std::filesystem::is_directory(std::filesystem::path(reference) /
+                                                             "catenax-semantic-models")) {
+    const std::string reason = "CX_REFERENCE_DIR is not set or has no catenax-semantic-models";
+    std::cout << "SKIPPED: " << reason << "\n";
+    GTEST_SKIP() << reason;
+  }
+  const auto validator = kSourceDir / "tests/conformance/validator";
+  if (!std::filesystem::is_directory(validator / "node_modules/ajv-draft-04")) {
+    const std::string reason =
+        "ajv is not installed (deploy/scripts/test.sh runs npm ci in " + validator.string() + ")";
+    std::cout << "SKIPPED: " << reason << "\n";
+    GTEST_SKIP() << reason;
+  }
+  testing::TempDirectory dir;
+  for (const auto& [urn_text, list] : payloads()) {
+    const auto urn = schemas::parseAspectUrn(urn_text).value();
+    const auto schema = std::filesystem::path(reference) / "catenax-semantic-models" /
+                        urn.model_namespace / urn.version / "gen" / (urn.name + "-schema.json");
+    ASSERT_TRUE(std::filesystem::exists(schema)) << schema;
+    testing::SpawnOptions node;
+    node.argv = {"node", (validator / "validate.mjs").string(), schema.string()};
+    for (size_t i = 0; i < list.size(); ++i) {
+      node.argv.push_back(
+          dir.write(urn.name + "-" + urn.version + "-" + std::to_string(i) + ".json", list[i])
+              .string());
+    }
+    auto child = testing::ChildProcess::spawn(node);
+    ASSERT_TRUE(child.ok()) << child.error().describe();
+    const std::string output = child.value()->readAll(std::chrono::minutes(5));
+    EXPECT_EQ(child.value()->waitFor(std::chrono::minutes(1)), 0) << urn_text << "\n" << output;
+    EXPECT_NE(output.find(std::to_string(list.size()) + " valid, 0 invalid"), std::string::npos)
+        << output;
+  }
+}
+
+}  // namespace
+}  // namespace cxgw::adapters
