@@ -322,13 +322,14 @@ TEST_F(DemoErp, DeletingSerialRecordsItAndItsCascadedDelivery) {
   const std::string delivery_key = queryValue(
       "SELECT delivery_note_no || '/' || line_no FROM erp.deliveries WHERE serial_id = 3");
   ASSERT_FALSE(delivery_key.empty());
+  const std::string item_id = queryValue("SELECT item_id FROM erp.serials WHERE id = 3");
 
   queryValue("DELETE FROM erp.serials WHERE id = 3 RETURNING id");
 
-  EXPECT_EQ(
-      queryCount("SELECT count(*) FROM erp.deleted_records WHERE table_name = 'serials' "
-                 "AND record_id = 3 AND record_key = 'SN-Ä-000003' AND deleted_at IS NOT NULL"),
-      1);
+  EXPECT_EQ(queryCount("SELECT count(*) FROM erp.deleted_records WHERE table_name = 'serials' "
+                       "AND record_id = 3 AND record_key = '" +
+                       item_id + "/SN-Ä-000003' AND deleted_at IS NOT NULL"),
+            1);
   EXPECT_EQ(queryCount("SELECT count(*) FROM erp.deleted_records WHERE table_name = 'deliveries' "
                        "AND record_key = '" +
                        delivery_key + "'"),
