@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "commands.hpp"
@@ -60,18 +61,29 @@ class ProgressPrinter {
   double last_printed_ = 0;
 };
 
+// A summary by stream and field (with one example reason each), then every row.
 void printQuarantine(store::StateStore& store) {
   auto entries = store.quarantine("");
   if (!entries) {
     std::cerr << "cxgw: cannot read the quarantine: " << entries.error().describe() << "\n";
     return;
   }
-  std::cout << "\nquarantine: " << entries.value().size() << " rows (not served until fixed)\n";
+  std::cout << "\nquarantine: " << entries.value().size() << " rows, not served until fixed\n";
+  std::map<std::pair<std::string, std::string>, std::pair<size_t, std::string>> summary;
   for (const auto& e : entries.value()) {
-    std::cout << "  " << e.source << " / " << e.stream << " / " << e.entry.row_key << "\n"
-              << "      field:  " << (e.entry.field.empty() ? "(payload)" : e.entry.field) << "\n"
-              << "      reason: " << e.entry.reason << "\n"
-              << "      seen:   " << e.occurrences << " time(s)\n";
+    auto& slot = summary[{e.source + " / " + e.stream, e.entry.field}];
+    if (slot.first++ == 0) slot.second = e.entry.reason;
+  }
+  for (const auto& [where, what] : summary) {
+    std::cout << "  " << std::setw(6) << std::right << what.first << "  " << where.first << "  "
+              << (where.second.empty() ? "(payload)" : where.second) << "\n"
+              << "          e.g. " << what.second << "\n";
+  }
+  std::cout << "\nrows:\n";
+  for (const auto& e : entries.value()) {
+    std::cout << "  " << e.source << " / " << e.stream << " / " << e.entry.row_key << ": "
+              << (e.entry.field.empty() ? "(payload)" : e.entry.field) << ": " << e.entry.reason
+              << " (seen " << e.occurrences << "x)\n";
   }
 }
 

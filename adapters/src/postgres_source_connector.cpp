@@ -104,6 +104,7 @@ class PostgresSourceConnector final : public SourceConnector {
       batch.reserve(batch_size);
       std::string line;
       while (copy.get_raw_line(line)) {
+        if (!line.empty() && line.back() == '\n') line.pop_back();  // libpqxx 6 keeps it
         SourceRow row;
         row.reserve(columns.size());
         size_t start = 0;

@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# The cxgw demo, from a fresh Debian 12 machine: installs what is missing, builds the release
-# binary, writes development certificates, starts `cxgw serve` with deploy/demo/gateway.yaml
-# and talks to it over HTTPS.
+# The cxgw demo, from a fresh Debian 12 machine: a supplier's ERP (PostgreSQL, generated
+# production and quality data) mapped to Catena-X aspects, synced into the gateway's store
+# and kept in sync in real time by `cxgw serve`, which answers over HTTPS.
 #
-# On a terminal it then leaves the gateway running until Ctrl-C; otherwise it stops it
-# gracefully (SIGTERM) and exits with the gateway's exit code.
-# Environment overrides apply as usual, e.g. CXGW_SERVER__PORT=9443 deploy/scripts/demo.sh.
+# On a terminal it leaves the gateway running until Ctrl-C; otherwise it stops everything
+# gracefully and exits with the gateway's exit code.
+#   DEMO_SCALE=100000 deploy/scripts/demo.sh     more serialized parts (default 10000)
+#   DEMO_PG_PORT=55433 deploy/scripts/demo.sh    another port for the demo's PostgreSQL
+# Config overrides apply as usual, e.g. CXGW_SERVER__PORT=9443.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+repo=$(pwd)
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+scale="${DEMO_SCALE:-10000}"
+pg_port="${DEMO_PG_PORT:-55432}"
+config=deploy/demo/gateway.yaml
+certs=deploy/demo/certs
+run_dir="${repo}/deploy/demo/run"
+pg_dir="${run_dir}/pg"
 
 step "1. Install dependencies and build the release binary"
 bash deploy/scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
-cxgw=build/release/app/cxgw
+cxgw="${repo}/build/release/app/cxgw"
 "${cxgw}" version
-
-config=deploy/demo/gateway.yaml
-certs=deploy/demo/certs
-run_dir=deploy/demo/run
-mkdir -p "${run_dir}"
 
 step "2. Development certificates (a local CA, the server, one OEM client)"
 if [ ! -f "${certs}/server.crt" ] || ! openssl x509 -checkend 86400 -noout -in "${certs}/server.crt" >/dev/null; then
@@ -30,21 +35,54 @@ else
   echo "reusing ${certs} (valid for at least another day)"
 fi
 
-step "3. Check the configuration (secrets masked)"
-"${cxgw}" config check "${config}"
-
-step "4. Start the gateway"
-port="${CXGW_SERVER__PORT:-$(awk '/^  port:/ {print $2; exit}' "${config}")}"
-"${cxgw}" serve --config "${config}" >"${run_dir}/gateway.log" 2>&1 &
-gateway_pid=$!
-stop_gateway() {
-  if kill -0 "${gateway_pid}" 2>/dev/null; then
+step "3. A throwaway PostgreSQL 15 for the ERP and the gateway's store (port ${pg_port})"
+pg_bin=/usr/lib/postgresql/15/bin
+as_postgres=()
+if [ "$(id -u)" -eq 0 ]; then as_postgres=(runuser -u postgres --); fi
+gateway_pid=""
+stop_all() {
+  if [ -n "${gateway_pid}" ] && kill -0 "${gateway_pid}" 2>/dev/null; then
     kill -TERM "${gateway_pid}"
-    wait "${gateway_pid}"
+    wait "${gateway_pid}" || true
+  fi
+  if [ -f "${pg_dir}/data/postmaster.pid" ]; then
+    "${as_postgres[@]}" "${pg_bin}/pg_ctl" -D "${pg_dir}/data" -m fast stop >/dev/null || true
   fi
 }
-trap 'stop_gateway' EXIT
+trap stop_all EXIT
+stop_all
+rm -rf "${pg_dir}"
+mkdir -p "${pg_dir}"
+if [ "$(id -u)" -eq 0 ]; then chown postgres "${pg_dir}"; fi
+"${as_postgres[@]}" "${pg_bin}/initdb" -D "${pg_dir}/data" -A trust -U postgres --no-sync >/dev/null
+if ! "${as_postgres[@]}" "${pg_bin}/pg_ctl" -D "${pg_dir}/data" -l "${pg_dir}/server.log" -w \
+  -o "-p ${pg_port} -k ${pg_dir} -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+  echo "PostgreSQL did not start (is port ${pg_port} taken? set DEMO_PG_PORT):" >&2
+  tail -n 5 "${pg_dir}/server.log" >&2
+  exit 1
+fi
+export PGHOST=127.0.0.1 PGPORT="${pg_port}" PGUSER=postgres
+psql -qX -c "CREATE DATABASE erp" -c "CREATE DATABASE cxgw_store"
+echo "PostgreSQL running, data in ${pg_dir}"
 
+step "4. The demo ERP: schema, ${scale} serialized parts with realistic dirt, NOTIFY triggers"
+psql -qX -d erp -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+  -f deploy/demo/erp/schema.sql -v scale="${scale}" -f deploy/demo/erp/generate.sql \
+  -f deploy/demo/erp/notify.sql >/dev/null
+# The mapping connects as the read-only role cxgw_reader; its password comes from here.
+export CXGW_DEMO_ERP_PASSWORD=cxgw-demo
+
+step "5. Check the mapping against the live ERP and the aspect schemas"
+"${cxgw}" mapping check deploy/demo/erp/mapping.yaml --config "${config}"
+
+step "6. Full sync into the store, and what was quarantined (summary; all rows in ${run_dir}/sync-report.txt)"
+"${cxgw}" sync --config "${config}" --report >"${run_dir}/sync-report.txt"
+sed -n '/^rows:/q;p' "${run_dir}/sync-report.txt"
+
+step "7. Start the gateway: it serves over HTTPS and keeps the ERP in sync"
+"${cxgw}" serve --config "${config}" >"${run_dir}/gateway.log" 2>&1 &
+gateway_pid=$!
+port="${CXGW_SERVER__PORT:-$(awk '/^  port:/ {print $2; exit}' "${config}")}"
 base="https://localhost:${port}"
 curl_tls=(--silent --show-error --cacert "${certs}/ca.crt")
 for _ in $(seq 1 100); do
@@ -52,36 +90,47 @@ for _ in $(seq 1 100); do
   if ! kill -0 "${gateway_pid}" 2>/dev/null; then
     echo "the gateway exited; its log:" >&2
     cat "${run_dir}/gateway.log" >&2
-    trap - EXIT
     exit 1
   fi
   sleep 0.1
 done
 echo "gateway running as pid ${gateway_pid}, log in ${run_dir}/gateway.log"
 
-step "5. GET ${base}/healthz over HTTPS (server certificate verified against the demo CA)"
+step "8. GET ${base}/healthz over HTTPS"
 curl "${curl_tls[@]}" --include "${base}/healthz"; echo
 
-step "6. GET ${base}/readyz with the OEM's client certificate (mutual TLS)"
+step "9. GET ${base}/readyz with the OEM's client certificate (mutual TLS)"
 curl "${curl_tls[@]}" --cert "${certs}/client-BPNL000000000OEM.crt" \
   --key "${certs}/client-BPNL000000000OEM.key" "${base}/readyz"; echo
 
-step "7. GET ${base}/metrics (Prometheus text format, excerpt)"
-curl "${curl_tls[@]}" "${base}/metrics" | grep -E '^cxgw_(http_requests_total|http_open_connections|tls_handshake_failures_total)'
+step "10. A change in the ERP reaches the store in real time (LISTEN/NOTIFY)"
+twin_count() { psql -qXtA -d cxgw_store -c "SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn"; }
+before=$(twin_count)
+order=$(psql -qXtA -d erp -c "SELECT po.order_no FROM erp.production_orders po
+  JOIN erp.items i ON i.id = po.item_id WHERE po.status = 'COMPLETED' AND i.category = 'FINISHED'
+  ORDER BY po.id DESC LIMIT 1")
+echo "cancelling production order ${order} in the ERP"
+psql -qX -d erp -c "UPDATE erp.production_orders SET status = 'CANCELLED' WHERE order_no = '${order}'"
+for _ in $(seq 1 100); do
+  [ "$(twin_count)" != "${before}" ] && break
+  sleep 0.1
+done
+echo "twins served before the cancellation: ${before}, after: $(twin_count) (its parts are withdrawn)"
+grep '"msg":"synced"' "${run_dir}/gateway.log" | tail -n 3
 
-step "8. The gateway's JSON access log"
-tail -n 3 "${run_dir}/gateway.log"
+step "11. GET ${base}/metrics (excerpt)"
+curl "${curl_tls[@]}" "${base}/metrics" | grep -E '^cxgw_(sync_runs_total|store_twins|store_aspects|store_quarantined_rows|http_requests_total)'
 
 if [ -t 0 ] && [ -t 1 ]; then
-  step "The gateway keeps running: ${base}/healthz, ${base}/readyz, ${base}/metrics. Ctrl-C stops it."
-  trap 'echo; stop_gateway; exit 0' INT TERM
+  step "The gateway keeps running and syncing: ${base}/healthz, ${base}/readyz, ${base}/metrics. Ctrl-C stops it."
+  trap 'echo; stop_all; exit 0' INT TERM
   wait "${gateway_pid}"
 else
-  step "9. Graceful shutdown (SIGTERM)"
-  trap - EXIT
+  step "12. Graceful shutdown (SIGTERM)"
   kill -TERM "${gateway_pid}"
   status=0
   wait "${gateway_pid}" || status=$?
+  gateway_pid=""
   tail -n 2 "${run_dir}/gateway.log"
   echo "gateway exited with status ${status}"
   exit "${status}"

@@ -139,6 +139,13 @@ TEST_F(SyncEngineTest, FullSyncMatchesTheSqlCountsAndQuarantinesEachKindOfDirt) 
   EXPECT_TRUE(twin.value()->twin.visible_to.empty());
   EXPECT_EQ(twin.value()->twin.id_short, "ITEM-1_SN-21");
 
+  // The watermark is the last row's values exactly, last column included.
+  auto mark = store_->watermark("test-erp", "serial_parts");
+  ASSERT_TRUE(mark.ok() && mark.value());
+  EXPECT_EQ(mark.value()->values.back(),
+            std::to_string(count("SELECT id FROM erp.parts WHERE status <> 'CANCELLED' "
+                                 "ORDER BY updated_at DESC, id DESC LIMIT 1")));
+
   const auto payload = serialPart(*store_, "SN-21");
   ASSERT_TRUE(payload);
   EXPECT_NE(payload->payload.find("\"productionDate\":\"2026-01-01\""), std::string::npos)
