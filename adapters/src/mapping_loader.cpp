@@ -309,6 +309,10 @@ class Loader {
       out.kind = PayloadTemplate::Kind::kObject;
       for (auto it = node.begin(); it != node.end(); ++it) {
         const std::string key = it->first.as<std::string>();
+        if (key == "<<") {
+          fail(it->first, join(path, key),
+               "YAML merge keys (<<) are not supported by the mapping reader; write the keys out");
+        }
         out.members.emplace_back(key, parseTemplate(it->second, join(path, key)));
       }
     } else if (node.IsSequence()) {

@@ -1,7 +1,7 @@
 #include "cxgw/adapters/row_renderer.hpp"
 
+#include <algorithm>
 #include <optional>
-#include <set>
 
 #include "cxgw/adapters/twin_identity.hpp"
 #include "cxgw/core/json_text.hpp"
@@ -88,7 +88,8 @@ class Renderer {
             if (element.kind == PayloadTemplate::Kind::kEachRow) {
               appendRows(element, group, pointer, out, count);
             } else {
-              append(render(element, row, group, pointer + "/" + std::to_string(count)), out, count);
+              append(render(element, row, group, pointer + "/" + std::to_string(count)), out,
+                     count);
             }
             if (issue_) return std::nullopt;
           }
@@ -110,20 +111,25 @@ class Renderer {
     out += *fragment;
   }
 
-  // One element per row of the group (rows where `when_present` is NULL add none).
+  // One element per row of the group (rows where `when_present` is NULL add none), in a
+  // canonical order (sorted by their JSON text), so that the payload does not depend on the
+  // order in which the database returns a twin's rows.
   void appendRows(const PayloadTemplate& node, const std::vector<const SourceRow*>& group,
                   const std::string& pointer, std::string& out, size_t& count) {
     const int present = node.when_present.empty() ? -1 : columns_.find(node.when_present);
-    std::set<std::string> seen;
+    std::vector<std::string> elements;
     for (const SourceRow* each : group) {
       if (present >= 0 && (*each)[static_cast<size_t>(present)].isNull()) continue;
-      auto fragment = render(node.elements.front(), *each, group, pointer + "/" + std::to_string(count));
+      auto fragment = render(node.elements.front(), *each, group,
+                             pointer + "/" + std::to_string(count + elements.size()));
       if (issue_) return;
-      if (!fragment || (node.distinct && !seen.insert(*fragment).second)) continue;
-      append(fragment, out, count);
+      if (fragment) elements.push_back(std::move(*fragment));
     }
+    std::sort(elements.begin(), elements.end());
+    if (node.distinct)
+      elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
+    for (auto& element : elements) append(std::move(element), out, count);
   }
-
 
   const ColumnIndex& columns_;
   const RenderContext& context_;

@@ -253,11 +253,11 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
               const SourceValue& bpn = std::get<SourceValue>(value);
               if (bpn.isNull()) continue;
               if (!isBpnl(bpn.text)) {
-                quarantine(
-                    twin_label, twin.visible_to->path,
-                    "partner BPN '" + bpn.text +
-                        "' is not a valid BPNL; the twin is shown to nobody until it is fixed",
-                    "");
+                quarantine(twin_label, twin.visible_to->path,
+                           "partner BPN '" + bpn.text +
+                               "' is not a valid BPNL; the twin is not created or updated until it "
+                               "is fixed",
+                           "");
                 ok = false;
                 break;
               }

@@ -47,6 +47,12 @@ class MemoryStateStore final : public StateStore {
         it->second.change_sequence = ++last_sequence_;
       }
     }
+    // A row the batch quarantines again stays in quarantine, whatever else clears it.
+    std::set<std::string> requarantined;
+    for (const QuarantineEntry& entry : quarantined) requarantined.insert(entry.row_key);
+    for (const std::string& row_key : batch.cleared_row_keys) {
+      if (requarantined.count(row_key) == 0) quarantine_.erase({batch.source, batch.stream, row_key});
+    }
     const auto now = std::chrono::system_clock::now();
     for (const QuarantineEntry& entry : quarantined) {
       auto& stored = quarantine_[{batch.source, batch.stream, entry.row_key}];
@@ -57,9 +63,6 @@ class MemoryStateStore final : public StateStore {
       stored.last_seen = now;
       ++stored.occurrences;
       ++outcome.quarantined;
-    }
-    for (const std::string& row_key : batch.cleared_row_keys) {
-      quarantine_.erase({batch.source, batch.stream, row_key});
     }
     if (batch.watermark) watermarks_[{batch.source, batch.stream}] = *batch.watermark;
     return outcome;

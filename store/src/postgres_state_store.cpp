@@ -462,10 +462,15 @@ class PostgresStateStore final : public StateStore {
                                  .affected_rows();
     }
     if (!batch.cleared_row_keys.empty()) {
-      tx.exec_params0(
-          "DELETE FROM cxgw_quarantine WHERE source = $1 AND stream = $2 AND row_key IN "
-          "(SELECT row_key FROM cxgw_stage_cleared)",
-          batch.source, batch.stream);
+      // A row the batch quarantines again (itself or as an orphan) stays in quarantine.
+      tx.exec_params0(R"sql(
+        DELETE FROM cxgw_quarantine WHERE source = $1 AND stream = $2
+           AND row_key IN (SELECT row_key FROM cxgw_stage_cleared)
+           AND row_key NOT IN (SELECT row_key FROM cxgw_stage_quarantine)
+           AND row_key NOT IN (SELECT s.row_key FROM cxgw_stage_aspects s
+                                 LEFT JOIN cxgw_twins t USING (global_asset_id)
+                                WHERE t.global_asset_id IS NULL))sql",
+                      batch.source, batch.stream);
     }
     if (batch.watermark) {
       tx.exec_params0(

@@ -175,6 +175,13 @@ TEST_F(MappingFile, DuplicateAspectNameIsRejected) {
   EXPECT_EQ(error.key, "aspects[1].name");
 }
 
+TEST_F(MappingFile, YamlMergeKeysAreRejectedRatherThanMisread) {
+  const Error error = loadError(
+      replaced("      flag: true\n", "      flag: true\n      extra:\n        <<: {a: 1}\n"));
+  EXPECT_EQ(error.key, "aspects[0].payload.extra.<<");
+  EXPECT_NE(error.message.find("merge keys"), std::string::npos);
+}
+
 TEST_F(MappingFile, InvalidYamlAndMissingFileAreReported) {
   EXPECT_EQ(loadError("source: [unclosed\n").code, ErrorCode::kInvalidArgument);
   auto missing = loadMapping(dir_.path() / "nope.yaml", kContext);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <set>
+
 #include "cxgw/adapters/twin_identity.hpp"
 #include "support/temp_directory.hpp"
 
@@ -94,10 +96,11 @@ TEST_F(PayloadRendering, EachRowBuildsOneElementPerChildRowWithoutDuplicates) {
   ASSERT_FALSE(document.HasParseError());
   const auto& children = document["childItems"];
   ASSERT_EQ(children.Size(), 2U);
-  EXPECT_EQ(std::string(children[0]["globalAssetId"].GetString()),
-            twinGlobalAssetId(context_.twin_namespace, "serial", {"C1"}));
-  EXPECT_EQ(std::string(children[1]["globalAssetId"].GetString()),
-            twinGlobalAssetId(context_.twin_namespace, "serial", {"C2"}));
+  std::set<std::string> ids{children[0]["globalAssetId"].GetString(),
+                            children[1]["globalAssetId"].GetString()};
+  EXPECT_EQ(ids,
+            (std::set<std::string>{twinGlobalAssetId(context_.twin_namespace, "serial", {"C1"}),
+                                   twinGlobalAssetId(context_.twin_namespace, "serial", {"C2"})}));
   EXPECT_STREQ(children[1]["quantity"]["unit"].GetString(), "unit:piece");
   EXPECT_EQ(children[1]["quantity"]["value"].GetInt(), 2);
 }
@@ -117,6 +120,21 @@ TEST_F(PayloadRendering, EachRowInsideAListSplicesItsElementsIntoThatList) {
   EXPECT_EQ(std::get<std::string>(json),
             "{\"childItems\":[{\"kind\":\"fixed\"},{\"kind\":\"serial\",\"id\":\"C1\"},"
             "{\"kind\":\"serial\",\"id\":\"C2\"},{\"kind\":\"note\",\"text\":\"lot L7\"}]}");
+}
+
+TEST_F(PayloadRendering, RowOrderDoesNotChangeThePayload) {
+  const Mapping mapping = mappingWithPayload(R"(      results:
+        each_row: {id: {column: child_serial}, value: {column: qty}}
+)");
+  const std::vector<SourceRow> rows = {{text("P1"), kNull, text("B"), number("2"), kNull, kNull},
+                                       {text("P1"), kNull, text("A"), number("1"), kNull, kNull},
+                                       {text("P1"), kNull, text("C"), number("3"), kNull, kNull}};
+  const std::vector<SourceRow> reversed(rows.rbegin(), rows.rend());
+  const auto forward = render(mapping, rows);
+  const auto backward = render(mapping, reversed);
+  ASSERT_TRUE(std::holds_alternative<std::string>(forward));
+  ASSERT_TRUE(std::holds_alternative<std::string>(backward));
+  EXPECT_EQ(std::get<std::string>(forward), std::get<std::string>(backward));
 }
 
 TEST_F(PayloadRendering, FailedTransformNamesTheField) {

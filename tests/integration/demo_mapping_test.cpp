@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cxgw/adapters/sync_engine.hpp"
+#include "cxgw/adapters/twin_identity.hpp"
 #include "support/child_process.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_directory.hpp"
@@ -55,12 +56,23 @@ class DemoMapping : public testing::PostgresTestSuite {
     mapping_.emplace(std::move(mapping).value());
     // The suite's database instead of the demo's; the same read-only role and password.
     mapping_->source.connection = connectionString() + " user=cxgw_reader";
+    ASSERT_NO_FATAL_FAILURE(sync());
+  }
+
+  void sync() {
     auto source =
         connectPostgresSource(mapping_->source, {{"CXGW_DEMO_ERP_PASSWORD", "cxgw-demo"}});
     ASSERT_TRUE(source.ok()) << source.error().describe();
     SyncEngine engine(*mapping_, *source.value(), *store_, *registry_, kSupplier);
     auto report = engine.run({});
     ASSERT_TRUE(report.ok()) << report.error().describe();
+  }
+
+  static void sql(const std::string& statement) {
+    pqxx::connection connection(connectionString());
+    pqxx::work tx(connection);
+    tx.exec(statement);
+    tx.commit();
   }
 
   static int64_t count(const std::string& query) {
@@ -134,6 +146,43 @@ TEST_F(DemoMapping, ServesEveryCleanPartAndQuarantinesTheDirt) {
   }
   EXPECT_EQ(reasons,
             (std::set<std::string>{"partner BPN 'BPNL12345'", "partner BPN 'bpnl00000000adri'"}));
+}
+
+TEST_F(DemoMapping, ProducedLotConsumedIntoASerialIsAChildItemOfItsBom) {
+  const std::string parent = std::to_string(count(
+      "SELECT s.id FROM erp.serials s JOIN erp.items i ON i.id = s.item_id "
+      "JOIN erp.production_orders po ON po.id = s.production_order_id JOIN erp.deliveries d ON "
+      "d.serial_id = s.id JOIN erp.customers c ON c.id = d.customer_id WHERE i.category = "
+      "'FINISHED' AND po.status = 'COMPLETED' AND c.bpnl = 'BPNL000000000OEM' ORDER BY s.id LIMIT "
+      "1"));
+  const std::string lot = std::to_string(count(
+      "SELECT l.id FROM erp.lots l JOIN erp.production_orders po ON po.id = l.production_order_id "
+      "WHERE po.status <> 'CANCELLED' ORDER BY l.id LIMIT 1"));
+  sql("INSERT INTO erp.consumptions (parent_serial_id, child_lot_id, production_order_id, "
+      "quantity, "
+      "uom, consumed_at) SELECT " +
+      parent + ", " + lot +
+      ", s.production_order_id, 2.5, 'KG', now() "
+      "FROM erp.serials s WHERE s.id = " +
+      parent);
+  ASSERT_NO_FATAL_FAILURE(sync());
+  pqxx::connection connection(connectionString());
+  pqxx::read_transaction tx(connection);
+  const auto keys = tx.exec1(
+      "SELECT i.part_number, s.serial_no, li.part_number, l.lot_no FROM erp.serials s "
+      "JOIN erp.items i ON i.id = s.item_id, erp.lots l JOIN erp.items li ON "
+      "li.id = l.item_id WHERE s.id = " +
+      parent + " AND l.id = " + lot);
+  const auto ns = supplierTwinNamespace(kSupplier);
+  auto bom = store_->aspect(
+      twinGlobalAssetId(ns, "serial", {keys[0].as<std::string>(), keys[1].as<std::string>()}),
+      "urn:samm:io.catenax.single_level_bom_as_built:4.0.0#SingleLevelBomAsBuilt");
+  ASSERT_TRUE(bom.ok() && bom.value()) << "the BoM of the parent is served";
+  EXPECT_NE(bom.value()->payload.find(twinGlobalAssetId(
+                ns, "lot", {keys[2].as<std::string>(), keys[3].as<std::string>()})),
+            std::string::npos)
+      << bom.value()->payload;
+  EXPECT_NE(bom.value()->payload.find("\"unit\":\"unit:kilogram\""), std::string::npos);
 }
 
 TEST_F(DemoMapping, EveryPayloadIsValidForTheOfficialSchemaByAnIndependentValidator) {

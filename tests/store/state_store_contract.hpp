@@ -234,6 +234,20 @@ TYPED_TEST_P(StateStoreContract, AspectOfUnknownTwinIsQuarantinedNotStored) {
   ASSERT_TRUE(mark.ok() && mark.value());
 }
 
+TYPED_TEST_P(StateStoreContract, RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined) {
+  SyncBatch first = batchFor("erp", "s");
+  first.aspects = {{"no-such-twin", kSerialPart, "1", "serial_no=x"}};
+  EXPECT_EQ(this->commitOk(first).quarantined, 1U);
+  SyncBatch again = batchFor("erp", "s");
+  again.aspects = first.aspects;
+  again.cleared_row_keys = {"serial_no=x"};
+  this->commitOk(again);
+  auto entries = this->store_->quarantine("erp");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries.value().size(), 1U) << "a row must not flip out of quarantine";
+  EXPECT_EQ(entries.value()[0].occurrences, 2U);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
                             PayloadBytesSurviveExactly, UnchangedPayloadKeepsItsChangeSequence,
                             ChangedPayloadMovesToTheEndOfTheChangeFeed,
@@ -241,6 +255,7 @@ REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsTh
                             TwinUpsertReplacesAssetIdsAndVisibility,
                             WatermarkIsKeptPerSourceAndStream,
                             QuarantineCountsRepeatsAndClearsFixedRows,
-                            AspectOfUnknownTwinIsQuarantinedNotStored);
+                            AspectOfUnknownTwinIsQuarantinedNotStored,
+                            RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined);
 
 }  // namespace cxgw::store
