@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# Benchmark (issue 3): `cxgw sync --full` of the demo ERP's serialized parts into the PostgreSQL
+# store, side by side with `COPY (the same query) TO STDOUT` into /dev/null on the same database.
+#
+#   bench/sync_vs_copy.sh [SCALE]        SCALE = rows in erp.serials (default 1000000, min 300)
+#
+# Environment: CXGW_BIN (binary to measure; default build/release/app/cxgw, built with -j1 if
+# missing or too old to have `sync`), RUNS (default 3; medians are reported), PGBIN (default
+# /usr/lib/postgresql/15/bin), KEEP=1 (keep the temp dir and cluster files for inspection).
+#
+# It starts a throwaway PostgreSQL cluster (durability off, Unix socket only, in a temp dir), loads
+# deploy/demo/erp at SCALE, and writes a reduced mapping that holds only the twin class `serial`
+# and the aspect `serial_parts`, cut verbatim out of deploy/demo/erp/mapping.yaml at run time.
+# Each round times both COPY baselines and one cxgw sync (store emptied first), interleaved so
+# that load from other processes hits both sides alike. It always exits 0 once it has measured:
+# the verdict is printed, not returned.
+set -euo pipefail
+
+SCALE=${1:-1000000}
+RUNS=${RUNS:-3}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEMO_MAPPING=$REPO/deploy/demo/erp/mapping.yaml
+CMDLINE="bench/sync_vs_copy.sh $SCALE"
+[[ $RUNS != 3 ]] && CMDLINE="RUNS=$RUNS $CMDLINE"
+[[ -n ${CXGW_BIN:-} ]] && CMDLINE="CXGW_BIN=$CXGW_BIN $CMDLINE"
+
+die() { echo "sync_vs_copy: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+maxof() { printf '%s\n' "$@" | sort -g | tail -n1; }
+calc() { awk "BEGIN {printf \"%s\", $1}"; }
+
+if ! [[ $SCALE =~ ^[0-9]+$ ]] || ((SCALE < 300)); then
+  die "SCALE must be an integer >= 300, got '$SCALE'"
+fi
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ -x $PGBIN/pg_ctl ]] || die "no PostgreSQL binaries in $PGBIN (set PGBIN)"
+[[ -f $DEMO_MAPPING ]] || die "missing $DEMO_MAPPING"
+if [[ ! -x /usr/bin/time ]]; then
+  log "installing GNU time (/usr/bin/time)"
+  apt-get install -y -qq time >/dev/null || die "/usr/bin/time is missing (apt-get install time)"
+fi
+
+# --- 1. the binary -------------------------------------------------------------------------------
+CXGW=${CXGW_BIN:-$REPO/build/release/app/cxgw}
+if [[ -z ${CXGW_BIN:-} ]] && ! { [[ -x $CXGW ]] && "$CXGW" sync --help >/dev/null 2>&1; }; then
+  log "building the release preset (-j1)"
+  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release --target cxgw -- -j1) >&2
+fi
+[[ -x $CXGW ]] || die "no cxgw binary at $CXGW"
+"$CXGW" sync --help >/dev/null 2>&1 || die "$CXGW has no 'sync' command (stale build?)"
+
+# --- 2. throwaway cluster ------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/cxgw-bench.XXXXXX)
+chmod 755 "$WORK"
+PGDATA_DIR=$WORK/pgdata
+SOCK=$WORK/sock
+mkdir -p "$PGDATA_DIR" "$SOCK"
+if [[ $(id -u) == 0 ]]; then
+  chown postgres: "$PGDATA_DIR" "$SOCK"
+  as_pg() { runuser -u postgres -- "$@"; }
+else
+  as_pg() { "$@"; }
+fi
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  local rc=$?
+  trap '' PIPE HUP INT TERM  # finish cleaning up even if the reader of our output is gone
+  trap - ERR
+  if [[ -f $PGDATA_DIR/postmaster.pid ]]; then
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK" || true; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "sync_vs_copy: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+trap 'exit 130' INT TERM HUP
+trap 'exit 141' PIPE
+
+# A port nobody listens on (the cluster has no TCP listener, but keep the socket name unique).
+PORT=
+for _ in $(seq 50); do
+  p=$((20000 + RANDOM % 40000))
+  if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [[ ! -e /tmp/.s.PGSQL.$p ]]; then PORT=$p; break; fi
+done
+[[ -n $PORT ]] || die "found no free port"
+
+log "initdb in $WORK (port $PORT)"
+as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+PGSS=off
+[[ -f $("$PGBIN/pg_config" --sharedir)/extension/pg_stat_statements.control ]] && PGSS=on
+{
+  echo "port = $PORT"
+  echo "listen_addresses = ''"
+  echo "unix_socket_directories = '$SOCK'"
+  echo "fsync = off"
+  echo "synchronous_commit = off"
+  echo "full_page_writes = off"
+  echo "max_wal_size = 4GB"
+  if [[ $PGSS == on ]]; then
+    echo "shared_preload_libraries = 'pg_stat_statements'"
+    echo "pg_stat_statements.track = all"
+  fi
+} >>"$PGDATA_DIR/postgresql.conf"
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/pgdata/server.log" -w start >/dev/null
+
+export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
+unset PGDATABASE PGPASSWORD PGOPTIONS PGSERVICE
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_q -d postgres -c "CREATE DATABASE erp" -c "CREATE DATABASE cxgw_store"
+[[ $PGSS == on ]] && psql_q -d erp -c "CREATE EXTENSION pg_stat_statements"
+
+log "loading the demo ERP at scale $SCALE"
+t0=$(now)
+psql_q -d erp -f "$REPO/deploy/demo/erp/schema.sql"
+psql_q -d erp -v scale="$SCALE" -f "$REPO/deploy/demo/erp/generate.sql" >&2
+LOAD_S=$(calc "$(now) - $t0")
+log "loaded in $(printf %.1f "$LOAD_S") s"
+
+# --- the benchmark mapping -----------------------------------------------------------------------
+# Cut out of the demo mapping verbatim: the source block, the twins list item `class: serial`
+# (with its deletions) and the aspects list item `name: serial_parts`.
+block() {  # block START_REGEX: from the matching line to the next list item or top-level key
+  awk -v start="$1" '
+    $0 ~ start { on = 1; print; next }
+    on && (/^  - / || /^[a-z]/) { exit }
+    on { print }' "$DEMO_MAPPING"
+}
+source_block=$(awk '/^source:/ { on = 1 } /^twins:/ { exit } on' "$DEMO_MAPPING")
+twin_block=$(block '^  - class: serial$')
+aspect_block=$(block '^  - name: serial_parts$')
+[[ -n $source_block && -n $twin_block && -n $aspect_block ]] ||
+  die "cannot find source / twin class serial / aspect serial_parts in $DEMO_MAPPING"
+MAPPING=$WORK/mapping.yaml
+# statement_timeout: cxgw's COPY runs for the whole stream, so a slow sync must not be cut off
+# by the demo's 5m; it measures, whatever the outcome.
+printf '%s\n\ntwins:\n%s\n\naspects:\n%s\n' \
+  "$(sed -E 's/^(  statement_timeout:).*/\1 1h/' <<<"$source_block")" \
+  "$twin_block" "$aspect_block" >"$MAPPING"
+
+# The query text of a block (its first `    query: |` scalar), de-indented.
+query_of() {
+  awk '
+    /^    query: .*\|[-+]?$/ && !done { on = 1; next }
+    on && /^      / { sub(/^      /, ""); print; next }
+    on && /^ *$/ { print ""; next }
+    on { done = 1; on = 0 }' <<<"$1"
+}
+flow_list() {  # flow_list BLOCK REGEX: the list after REGEX (e.g. `    key: [a, b]`), as "a b"
+  { grep -oE "$2\[[^]]*\]" <<<"$1" || true; } | head -n1 | sed -E 's/.*\[//; s/\]$//; s/,/ /g'
+}
+order_by() {  # the engine's ORDER BY: watermark columns, then key columns, quoted
+  local out='' c
+  for c in "$@"; do out+="${out:+, }\"$c\""; done
+  echo "$out"
+}
+TWIN_KEY=$(flow_list "$twin_block" '^    key: ')
+TWIN_WM=$(flow_list "$twin_block" '^    incremental: \{ *watermark: ')
+ASPECT_WM=$(flow_list "$aspect_block" '^    incremental: \{ *watermark: ')
+ASPECT_KEY=$(flow_list "$aspect_block" '^    key: ')
+ASPECT_KEY=${ASPECT_KEY:-$TWIN_KEY}
+[[ -n $TWIN_KEY && -n $TWIN_WM && -n $ASPECT_WM ]] || die "cannot read key/watermark columns"
+# shellcheck disable=SC2086
+TWIN_SQL="SELECT * FROM ($(query_of "$twin_block")
+) cxgw_s ORDER BY $(order_by $TWIN_WM $TWIN_KEY)"
+# shellcheck disable=SC2086
+ASPECT_SQL="SELECT * FROM ($(query_of "$aspect_block")
+) cxgw_s ORDER BY $(order_by $ASPECT_WM $ASPECT_KEY)"
+printf '%s\n' "$TWIN_SQL" >"$WORK/twin.sql"
+printf '%s\n' "$ASPECT_SQL" >"$WORK/aspect.sql"
+
+"$CXGW" dev-certs "$WORK/certs" >/dev/null
+CONFIG=$WORK/gateway.yaml
+cat >"$CONFIG" <<EOF
+server:
+  tls:
+    certificate_chain: certs/server.crt
+    private_key: certs/server.key
+    client_ca: certs/ca.crt
+logging:
+  level: warn
+supplier:
+  bpnl: BPNL00000000SUPP
+store:
+  backend: postgres
+  postgres_connection: "dbname=cxgw_store user=postgres"
+sync:
+  mappings:
+    - mapping.yaml
+EOF
+export CXGW_DEMO_ERP_PASSWORD=cxgw-demo   # the demo mapping reads as cxgw_reader
+
+# The baseline reads as the same role with the session settings cxgw's source connector uses.
+copy_seconds() {  # copy_seconds SQLFILE
+  local t
+  t=$(now)
+  PGUSER=cxgw_reader PGOPTIONS="-c default_transaction_read_only=on -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601" \
+    psql -X -q -v ON_ERROR_STOP=1 -d erp -c "COPY ($(cat "$1")) TO STDOUT" >/dev/null
+  calc "$(now) - $t"
+}
+count_rows() {
+  PGUSER=cxgw_reader psql -X -qAt -v ON_ERROR_STOP=1 -d erp -c "SELECT count(*) FROM ($(cat "$1")) c"
+}
+
+log "counting rows (also warms the cache)"
+TWIN_ROWS=$(count_rows "$WORK/twin.sql")
+ASPECT_ROWS=$(count_rows "$WORK/aspect.sql")
+log "twin:serial $TWIN_ROWS rows, serial_parts $ASPECT_ROWS rows"
+
+# --- 3./4. rounds: COPY twin, COPY aspect, cxgw sync --------------------------------------------
+copy_twin=() copy_aspect=() sync_cpu=() sync_wall=() sync_twin=() sync_del=() sync_aspect=() sync_rss=()
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for run in $(seq "$RUNS"); do
+  copy_twin+=("$(copy_seconds "$WORK/twin.sql")")
+  copy_aspect+=("$(copy_seconds "$WORK/aspect.sql")")
+  log "round $run: COPY twin ${copy_twin[-1]} s, COPY aspect ${copy_aspect[-1]} s"
+
+  psql_q -d postgres -c "DROP DATABASE cxgw_store" -c "CREATE DATABASE cxgw_store"
+  psql_q -d postgres -c "CHECKPOINT"
+  [[ $PGSS == on && $run == "$RUNS" ]] && psql_q -d erp -c "SELECT pg_stat_statements_reset()" >/dev/null
+  out=$WORK/sync.$run.out
+  set +e
+  (cd "$WORK" && /usr/bin/time -v -o "$WORK/time.$run" "$CXGW" sync --config "$CONFIG" --full) >"$out" 2>&1 </dev/null
+  rc=$?
+  set -e
+  if ((rc != 0)); then
+    cat "$out" >&2
+    die "cxgw sync failed (exit $rc) in round $run"
+  fi
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.$run")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$run")
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/time.$run")
+  stream_s() { awk -v s="$1" '$1 == s && $3 == "rows" && $4 == "in" {print $5}' "$out"; }
+  stream_rows() { awk -v s="$1" '$1 == s && $3 == "rows" && $4 == "in" {print $2}' "$out"; }
+  sync_wall+=("$wall") sync_rss+=("$rss") sync_cpu+=("$cpu")
+  sync_twin+=("$(stream_s twin:serial)") sync_del+=("$(stream_s deleted:serial)") sync_aspect+=("$(stream_s serial_parts)")
+  [[ $(stream_rows twin:serial) == "$TWIN_ROWS" && $(stream_rows serial_parts) == "$ASPECT_ROWS" ]] ||
+    { cat "$out" >&2; die "cxgw read other row counts than count(*) in round $run"; }
+  log "round $run: cxgw $wall s wall, $cpu s CPU (twin ${sync_twin[-1]} s, aspect ${sync_aspect[-1]} s), peak RSS $((rss / 1024)) MB"
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+STORE_COUNTS=$(grep '^store:' "$WORK/sync.$RUNS.out" || true)
+
+# --- 5. report -----------------------------------------------------------------------------------
+m_ct=$(median "${copy_twin[@]}") m_ca=$(median "${copy_aspect[@]}")
+m_wall=$(median "${sync_wall[@]}") m_st=$(median "${sync_twin[@]}") m_sa=$(median "${sync_aspect[@]}")
+m_sd=$(median "${sync_del[@]}")
+m_rss_mb=$(calc "$(median "${sync_rss[@]}") / 1024")
+max_rss_mb=$(calc "$(maxof "${sync_rss[@]}") / 1024")
+TOTAL_ROWS=$((TWIN_ROWS + ASPECT_ROWS))
+m_copy_total=$(calc "$m_ct + $m_ca")
+ratio_total=$(calc "$m_copy_total / $m_wall")
+rate() { calc "$1 / $2"; }
+yesno() { awk "BEGIN {print ($1) ? \"yes\" : \"no\"}"; }
+
+PG_VERSION=$(psql -X -qAt -d postgres -c "SHOW server_version")
+GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
+echo
+echo "== cxgw sync vs COPY: demo ERP, scale $SCALE, $RUNS rounds, medians =="
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), load $LOAD_BEFORE before / $LOAD_AFTER after"
+echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; max_wal_size 4GB; else stock), $("$CXGW" version 2>&1) ($CXGW, built $(date -r "$CXGW" '+%F %H:%M'); tree at $GIT_REV)"
+echo "load:    schema.sql + generate.sql at scale $SCALE in $(printf %.1f "$LOAD_S") s"
+echo
+printf '%-14s %9s %9s %11s %9s %11s %8s %9s %5s\n' \
+  stream rows "COPY s" "COPY rows/s" "cxgw s" "cxgw rows/s" ratio "RSS MB" goal
+printf '%-14s %9s %9.2f %11.0f %9.1f %11.0f %8.3f %9s %5s\n' \
+  twin:serial "$TWIN_ROWS" "$m_ct" "$(rate "$TWIN_ROWS" "$m_ct")" "$m_st" "$(rate "$TWIN_ROWS" "$m_st")" \
+  "$(calc "$m_ct / $m_st")" - "$(yesno "$m_ct / $m_st >= 0.5")"
+printf '%-14s %9s %9s %11s %9.1f %11s %8s %9s %5s\n' deleted:serial 0 - - "$m_sd" - - - -
+printf '%-14s %9s %9.2f %11.0f %9.1f %11.0f %8.3f %9s %5s\n' \
+  serial_parts "$ASPECT_ROWS" "$m_ca" "$(rate "$ASPECT_ROWS" "$m_ca")" "$m_sa" "$(rate "$ASPECT_ROWS" "$m_sa")" \
+  "$(calc "$m_ca / $m_sa")" - "$(yesno "$m_ca / $m_sa >= 0.5")"
+printf '%-14s %9s %9.2f %11.0f %9.1f %11.0f %8.3f %9.0f %5s\n' \
+  END-TO-END "$TOTAL_ROWS" "$m_copy_total" "$(rate "$TOTAL_ROWS" "$m_copy_total")" "$m_wall" \
+  "$(rate "$TOTAL_ROWS" "$m_wall")" "$ratio_total" "$m_rss_mb" "$(yesno "$ratio_total >= 0.5")"
+echo
+echo "per round (s): COPY twin ${copy_twin[*]} | COPY aspect ${copy_aspect[*]} | cxgw wall ${sync_wall[*]}"
+echo "cxgw process CPU (user+sys, s) per round: ${sync_cpu[*]}"
+echo "peak RSS (MB) per round: $(for r in "${sync_rss[@]}"; do printf '%.0f ' "$(calc "$r / 1024")"; done)"
+echo "$STORE_COUNTS"
+echo
+echo "rows:  rows each query returns (the twin query: one row per serial and partner it is shown to)."
+echo "COPY:  psql 'COPY (<query>) TO STDOUT' >/dev/null as cxgw_reader, <query> being the stream's"
+echo "       query wrapped as the engine wraps it: SELECT * FROM (...) cxgw_s ORDER BY <watermark>, <key>."
+echo "cxgw:  per-stream seconds as 'cxgw sync --full' prints them (0.1 s resolution); END-TO-END is"
+echo "       the process wall time from /usr/bin/time (connect, store migration, all 3 streams, counts)."
+echo "ratio: cxgw rows/s over COPY rows/s (= COPY s / cxgw s). END-TO-END: both streams' rows over the"
+echo "       sum of the two COPY medians vs over the cxgw wall median. Goal: >= 0.5."
+echo "RSS:   Maximum resident set size of the cxgw process (/usr/bin/time -v). Goal: < 200 MB."
+echo
+rate_ok=$(yesno "$ratio_total >= 0.5")
+rss_ok=$(yesno "$max_rss_mb < 200")
+echo "verdict: row rate $(printf %.3f "$ratio_total") of COPY (goal >= 0.5): $rate_ok;" \
+  "peak RSS $(printf %.0f "$max_rss_mb") MB max over rounds, $(printf %.0f "$m_rss_mb") MB median (goal < 200 MB): $rss_ok"
+echo "reproduce: cd $REPO && $CMDLINE"
+
+if [[ $PGSS == on ]]; then
+  echo
+  # Where the last round's wall time went. The source COPYs run as long as their stream (cxgw
+  # stops reading while it renders and commits), so their time is not added here.
+  store_s=$(psql -X -qAt -d erp -c "SELECT round(coalesce(sum(total_exec_time), 0)::numeric / 1000, 1)
+    FROM pg_stat_statements p JOIN pg_database d ON d.oid = p.dbid
+   WHERE d.datname = 'cxgw_store' AND toplevel")
+  echo "last round: ${sync_wall[-1]} s wall = store statements ${store_s} s (server time, cxgw_store)" \
+    "+ cxgw CPU ${sync_cpu[-1]} s + the rest (reading the source, round trips);" \
+    "COPY alone reads both streams in $(printf %.1f "$(calc "${copy_twin[-1]} + ${copy_aspect[-1]}")") s"
+  echo
+  echo "last round, top statements by server time (pg_stat_statements, all databases; top = f: run"
+echo "inside another statement, e.g. the SELECT of a COPY or a foreign-key check):"
+  psql -X -q -d erp -P pager=off -c "
+    SELECT round(total_exec_time::numeric / 1000, 1) AS total_s, toplevel AS top, calls,
+           round((total_exec_time / calls)::numeric, 2) AS mean_ms, rows,
+           left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
+      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10"
+fi
+exit 0
