@@ -371,7 +371,8 @@ class PostgresStateStore final : public StateStore {
   static BatchOutcome merge(pqxx::work& tx, const SyncBatch& batch) {
     BatchOutcome outcome;
     // Temporary tables are never analyzed automatically; without statistics the planner
-    // assumes thousands of rows and scans the whole store on every batch.
+    // assumes thousands of rows and scans the whole store on every batch. The deletes below
+    // take an array, which keeps them on the primary-key index whatever the statistics say.
     if (!batch.twins.empty()) {
       tx.exec0("ANALYZE cxgw_stage_twins, cxgw_stage_asset_ids, cxgw_stage_visibility");
     }
@@ -388,15 +389,15 @@ class PostgresStateStore final : public StateStore {
           WHERE (cxgw_twins.id_short, cxgw_twins.digital_twin_type, cxgw_twins.withdrawn)
                 IS DISTINCT FROM (excluded.id_short, excluded.digital_twin_type, false))sql");
       tx.exec0(R"sql(
-        DELETE FROM cxgw_twin_asset_ids a USING cxgw_stage_twins s
-         WHERE a.global_asset_id = s.global_asset_id)sql");
+        DELETE FROM cxgw_twin_asset_ids
+         WHERE global_asset_id = ANY (ARRAY(SELECT global_asset_id FROM cxgw_stage_twins)))sql");
       tx.exec0(R"sql(
         INSERT INTO cxgw_twin_asset_ids (global_asset_id, ordinal, name, value)
         SELECT DISTINCT ON (global_asset_id, ordinal) global_asset_id, ordinal, name, value
           FROM cxgw_stage_asset_ids)sql");
       tx.exec0(R"sql(
-        DELETE FROM cxgw_twin_visibility v USING cxgw_stage_twins s
-         WHERE v.global_asset_id = s.global_asset_id)sql");
+        DELETE FROM cxgw_twin_visibility
+         WHERE global_asset_id = ANY (ARRAY(SELECT global_asset_id FROM cxgw_stage_twins)))sql");
       tx.exec0(R"sql(
         INSERT INTO cxgw_twin_visibility (global_asset_id, bpn)
         SELECT DISTINCT global_asset_id, bpn FROM cxgw_stage_visibility)sql");
