@@ -100,14 +100,9 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
     last = stored.value();
   }
   // Row keys of this stream now in quarantine: those that validate this time leave it.
-  std::set<std::string> quarantined;
-  {
-    auto entries = store_.quarantine(source_name);
-    if (!entries) return entries.error();
-    for (const auto& entry : entries.value()) {
-      if (entry.stream == stream.name) quarantined.insert(entry.entry.row_key);
-    }
-  }
+  auto quarantined_keys = store_.quarantinedRowKeys(source_name, stream.name);
+  if (!quarantined_keys) return quarantined_keys.error();
+  const std::set<std::string> quarantined = std::move(quarantined_keys).value();
 
   std::string sql = "SELECT * FROM (" + stream.query + ") cxgw_s";
   std::vector<std::string> order;

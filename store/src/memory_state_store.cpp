@@ -51,7 +51,8 @@ class MemoryStateStore final : public StateStore {
     std::set<std::string> requarantined;
     for (const QuarantineEntry& entry : quarantined) requarantined.insert(entry.row_key);
     for (const std::string& row_key : batch.cleared_row_keys) {
-      if (requarantined.count(row_key) == 0) quarantine_.erase({batch.source, batch.stream, row_key});
+      if (requarantined.count(row_key) == 0)
+        quarantine_.erase({batch.source, batch.stream, row_key});
     }
     const auto now = std::chrono::system_clock::now();
     for (const QuarantineEntry& entry : quarantined) {
@@ -111,6 +112,19 @@ class MemoryStateStore final : public StateStore {
       if (source.empty() || stored.source == source) out.push_back(stored);
     }
     return out;
+  }
+
+  Result<std::set<std::string>> quarantinedRowKeys(const std::string& source,
+                                                   const std::string& stream) override {
+    std::lock_guard lock(mutex_);
+    std::set<std::string> keys;
+    for (auto it = quarantine_.lower_bound({source, stream, ""});
+         it != quarantine_.end() && std::get<0>(it->first) == source &&
+         std::get<1>(it->first) == stream;
+         ++it) {
+      keys.insert(std::get<2>(it->first));
+    }
+    return keys;
   }
 
   Result<StoreCounts> counts() override {

@@ -272,6 +272,24 @@ class PostgresStateStore final : public StateStore {
     }
   }
 
+  Result<std::set<std::string>> quarantinedRowKeys(const std::string& source,
+                                                   const std::string& stream) override {
+    std::lock_guard lock(mutex_);
+    try {
+      ensureConnected();
+      pqxx::read_transaction tx(*connection_);
+      std::set<std::string> keys;
+      for (const auto& row :
+           tx.exec_params("SELECT row_key FROM cxgw_quarantine WHERE source = $1 AND stream = $2",
+                          source, stream)) {
+        keys.insert(row[0].as<std::string>());
+      }
+      return keys;
+    } catch (const std::exception& e) {
+      return storeError(e);
+    }
+  }
+
   Result<StoreCounts> counts() override {
     std::lock_guard lock(mutex_);
     try {

@@ -206,6 +206,12 @@ TYPED_TEST_P(StateStoreContract, QuarantineCountsRepeatsAndClearsFixedRows) {
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries.value().size(), 1U);
   EXPECT_EQ(entries.value()[0].entry.row_key, "serial_no=SN-2");
+  auto keys = this->store_->quarantinedRowKeys("erp", "s");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys.value(), std::set<std::string>{"serial_no=SN-2"});
+  auto other_stream = this->store_->quarantinedRowKeys("erp", "t");
+  ASSERT_TRUE(other_stream.ok());
+  EXPECT_TRUE(other_stream.value().empty());
   auto other_source = this->store_->quarantine("other");
   ASSERT_TRUE(other_source.ok());
   EXPECT_TRUE(other_source.value().empty());

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,9 @@ class StateStore {
   virtual Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) = 0;
   // Quarantined rows, of one source or (empty) of all, ordered by source, stream and row key.
   virtual Result<std::vector<StoredQuarantineEntry>> quarantine(const std::string& source) = 0;
+  // Just the row keys quarantined for one stream: what a sync run needs, without payloads.
+  virtual Result<std::set<std::string>> quarantinedRowKeys(const std::string& source,
+                                                           const std::string& stream) = 0;
   virtual Result<StoreCounts> counts() = 0;
 };
 
