@@ -469,6 +469,10 @@ Result<Mapping> loadMapping(const std::filesystem::path& file, const MappingCont
         if (!ids.IsMap()) fail(ids, reader.pathOf("specific_asset_ids"), "expected a mapping");
         for (auto it = ids.begin(); it != ids.end(); ++it) {
           const std::string name = it->first.as<std::string>();
+          if (name.empty() || name.find('=') != std::string::npos) {
+            fail(it->first, join(reader.pathOf("specific_asset_ids"), name),
+                 "an asset id name must be non-empty and must not contain '='");
+          }
           twin.specific_asset_ids.emplace_back(
               name,
               loader.parseExpression(it->second, join(reader.pathOf("specific_asset_ids"), name)));

@@ -1,10 +1,15 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
+#include <algorithm>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <pqxx/pqxx>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
+#include "array_literal.hpp"
 #include "cxgw/core/digest.hpp"
 #include "orphaned_aspect.hpp"
 
@@ -75,25 +80,44 @@ CREATE TABLE cxgw_quarantine (
   PRIMARY KEY (source, stream, row_key)
 );
 )sql"},
+    // One row per twin: the asset ids ("name=value", in order) and the partner BPNs become
+    // arrays with GIN indexes, so that a twin is one row to write, not six. No foreign keys:
+    // every write joins what it needs (an aspect is stored only when its twin exists) and
+    // twins are withdrawn, never deleted.
+    {2, "twins hold their asset ids and visibility; no foreign keys", R"sql(
+ALTER TABLE cxgw_twins
+  ADD COLUMN specific_asset_ids text[] NOT NULL DEFAULT '{}',
+  ADD COLUMN visible_to text[] NOT NULL DEFAULT '{}',
+  ADD COLUMN content_hash text NOT NULL DEFAULT '';
+UPDATE cxgw_twins t SET
+  specific_asset_ids = coalesce((SELECT array_agg(a.name || '=' || a.value ORDER BY a.ordinal)
+                                   FROM cxgw_twin_asset_ids a
+                                  WHERE a.global_asset_id = t.global_asset_id), '{}'),
+  visible_to = coalesce((SELECT array_agg(v.bpn ORDER BY v.bpn) FROM cxgw_twin_visibility v
+                          WHERE v.global_asset_id = t.global_asset_id), '{}');
+DROP TABLE cxgw_twin_asset_ids, cxgw_twin_visibility;
+CREATE INDEX cxgw_twins_by_asset_id ON cxgw_twins USING gin (specific_asset_ids);
+CREATE INDEX cxgw_twins_by_visibility ON cxgw_twins USING gin (visible_to);
+ALTER TABLE cxgw_aspects DROP CONSTRAINT IF EXISTS cxgw_aspects_global_asset_id_fkey;
+ALTER TABLE cxgw_aspects ALTER COLUMN change_sequence SET DEFAULT nextval('cxgw_change_sequence');
+)sql"},
 };
 
 // Per-connection staging tables, emptied by every commit.
 constexpr const char* kStagingTables = R"sql(
-CREATE TEMP TABLE cxgw_stage_twins (seq bigserial, global_asset_id text, id_short text,
-  digital_twin_type text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE cxgw_stage_asset_ids (global_asset_id text, ordinal int, name text, value text)
+CREATE TEMP TABLE cxgw_stage_twins (global_asset_id text, id_short text,
+  digital_twin_type text, specific_asset_ids text[], visible_to text[], content_hash text)
   ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE cxgw_stage_visibility (global_asset_id text, bpn text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE cxgw_stage_aspects (seq bigserial, global_asset_id text, aspect_urn text,
-  payload text, content_hash text, row_key text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE cxgw_stage_withdrawals (global_asset_id text) ON COMMIT DELETE ROWS;
+  payload text, content_hash text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE cxgw_stage_quarantine (seq bigserial, row_key text, aspect_urn text,
   field text, reason text, payload text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE cxgw_stage_cleared (row_key text) ON COMMIT DELETE ROWS;
 )sql";
 
-// Arbitrary constant for pg_advisory_xact_lock while migrating.
+// Arbitrary constants for pg_advisory_xact_lock: while migrating, and around every commit so
+// that replicas writing the same store take turns (a commit reads what is stored, then writes).
 constexpr int64_t kMigrationLock = 0x63786777'00000001;
+constexpr int64_t kWriterLock = 0x63786777'00000002;
 
 Error storeError(const std::exception& e) {
   const bool connection = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr;
@@ -130,6 +154,7 @@ class PostgresStateStore final : public StateStore {
       }
       for (const Migration& migration : kMigrations) {
         if (migration.version <= applied) continue;
+        if (options_.migrate_to > 0 && migration.version > options_.migrate_to) break;
         tx.exec0(migration.sql);
         tx.exec_params("INSERT INTO cxgw_schema_migrations (version, description) VALUES ($1, $2)",
                        migration.version, std::string(migration.description));
@@ -146,13 +171,13 @@ class PostgresStateStore final : public StateStore {
     try {
       ensureConnected();
       pqxx::work tx(*connection_);
-      stage(tx, batch);
-      BatchOutcome outcome = merge(tx, batch);
+      auto outcome = merge(tx, batch);
+      if (!outcome) return outcome.error();
       if (options_.before_commit) {
         if (Status status = options_.before_commit(); !status) return status.error();
       }
       tx.commit();
-      return outcome;
+      return std::move(outcome).value();
     } catch (const std::exception& e) {
       return storeError(e);
     }
@@ -191,15 +216,19 @@ class PostgresStateStore final : public StateStore {
       stored.twin.id_short = rows[0][0].as<std::string>();
       stored.twin.digital_twin_type = rows[0][1].as<std::string>();
       stored.withdrawn = rows[0][2].as<bool>();
-      for (const auto& row : tx.exec_params("SELECT name, value FROM cxgw_twin_asset_ids WHERE "
-                                            "global_asset_id = $1 ORDER BY ordinal",
-                                            global_asset_id)) {
-        stored.twin.specific_asset_ids.push_back(
-            {row[0].as<std::string>(), row[1].as<std::string>()});
+      // Arrays come back one element per row, in order.
+      for (const auto& row : tx.exec_params(
+               "SELECT id FROM cxgw_twins, unnest(specific_asset_ids) WITH ORDINALITY u(id, n) "
+               "WHERE global_asset_id = $1 ORDER BY n",
+               global_asset_id)) {
+        const std::string id = row[0].as<std::string>();
+        const size_t equals = id.find('=');
+        stored.twin.specific_asset_ids.push_back({id.substr(0, equals), id.substr(equals + 1)});
       }
-      for (const auto& row : tx.exec_params("SELECT bpn FROM cxgw_twin_visibility WHERE "
-                                            "global_asset_id = $1 ORDER BY bpn",
-                                            global_asset_id)) {
+      for (const auto& row : tx.exec_params(
+               "SELECT bpn FROM cxgw_twins, unnest(visible_to) WITH ORDINALITY u(bpn, n) "
+               "WHERE global_asset_id = $1 ORDER BY n",
+               global_asset_id)) {
         stored.twin.visible_to.push_back(row[0].as<std::string>());
       }
       return std::optional<StoredTwin>(std::move(stored));
@@ -324,157 +353,216 @@ class PostgresStateStore final : public StateStore {
     if (!connection_ || !connection_->is_open()) connect();
   }
 
-  static void stage(pqxx::work& tx, const SyncBatch& batch) {
-    if (!batch.twins.empty()) {
-      pqxx::stream_to twins(
-          tx, "cxgw_stage_twins",
-          std::vector<std::string>{"global_asset_id", "id_short", "digital_twin_type"});
-      for (const Twin& twin : batch.twins) {
-        twins << std::make_tuple(twin.global_asset_id, twin.id_short, twin.digital_twin_type);
+  // One twin as the store writes it.
+  struct TwinRow {
+    const Twin* twin;
+    std::string asset_ids;   // text[] literal of "name=value"
+    std::string visible_to;  // text[] literal, sorted and distinct
+    std::string hash;        // of everything stored for the twin
+  };
+
+  static Result<TwinRow> twinRow(const Twin& twin) {
+    std::vector<std::string> ids;
+    ids.reserve(twin.specific_asset_ids.size());
+    for (const SpecificAssetId& id : twin.specific_asset_ids) {
+      if (id.name.empty() || id.name.find('=') != std::string::npos) {
+        return Error{ErrorCode::kInvalidArgument,
+                     "twin " + twin.global_asset_id + ": the specific asset id name '" + id.name +
+                         "' is empty or contains '='",
+                     "specific_asset_ids", "", 0};
       }
-      twins.complete();
-      pqxx::stream_to ids(tx, "cxgw_stage_asset_ids",
-                          std::vector<std::string>{"global_asset_id", "ordinal", "name", "value"});
-      for (const Twin& twin : batch.twins) {
-        int ordinal = 0;
-        for (const SpecificAssetId& id : twin.specific_asset_ids) {
-          ids << std::make_tuple(twin.global_asset_id, ordinal++, id.name, id.value);
-        }
-      }
-      ids.complete();
-      pqxx::stream_to visibility(tx, "cxgw_stage_visibility",
-                                 std::vector<std::string>{"global_asset_id", "bpn"});
-      for (const Twin& twin : batch.twins) {
-        for (const std::string& bpn : twin.visible_to) {
-          visibility << std::make_tuple(twin.global_asset_id, bpn);
-        }
-      }
-      visibility.complete();
+      ids.push_back(id.name + "=" + id.value);
     }
-    if (!batch.aspects.empty()) {
-      pqxx::stream_to aspects(tx, "cxgw_stage_aspects",
-                              std::vector<std::string>{"global_asset_id", "aspect_urn", "payload",
-                                                       "content_hash", "row_key"});
-      for (const AspectPayload& aspect : batch.aspects) {
-        aspects << std::make_tuple(aspect.global_asset_id, aspect.aspect_urn, aspect.payload,
-                                   sha256Hex(aspect.payload), aspect.row_key);
-      }
-      aspects.complete();
-    }
-    if (!batch.withdrawals.empty()) {
-      pqxx::stream_to withdrawals(tx, "cxgw_stage_withdrawals",
-                                  std::vector<std::string>{"global_asset_id"});
-      for (const Withdrawal& withdrawal : batch.withdrawals) {
-        withdrawals << std::make_tuple(withdrawal.global_asset_id);
-      }
-      withdrawals.complete();
-    }
-    if (!batch.quarantined.empty()) {
-      pqxx::stream_to quarantine(
-          tx, "cxgw_stage_quarantine",
-          std::vector<std::string>{"row_key", "aspect_urn", "field", "reason", "payload"});
-      for (const QuarantineEntry& entry : batch.quarantined) {
-        quarantine << std::make_tuple(entry.row_key, entry.aspect_urn, entry.field, entry.reason,
-                                      entry.payload);
-      }
-      quarantine.complete();
-    }
-    if (!batch.cleared_row_keys.empty()) {
-      pqxx::stream_to cleared(tx, "cxgw_stage_cleared", std::vector<std::string>{"row_key"});
-      for (const std::string& row_key : batch.cleared_row_keys) cleared << std::make_tuple(row_key);
-      cleared.complete();
-    }
+    std::vector<std::string> partners = twin.visible_to;
+    std::sort(partners.begin(), partners.end());
+    partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
+    TwinRow row{&twin, arrayLiteral(ids), arrayLiteral(partners), {}};
+    row.hash = sha256Hex(twin.id_short + '\x1f' + twin.digital_twin_type + '\x1f' + row.asset_ids +
+                         '\x1f' + row.visible_to);
+    return row;
   }
 
-  static BatchOutcome merge(pqxx::work& tx, const SyncBatch& batch) {
+  static void copyTwins(pqxx::work& tx, const std::string& table,
+                        const std::vector<const TwinRow*>& rows) {
+    pqxx::stream_to copy(tx, table,
+                         std::vector<std::string>{"global_asset_id", "id_short",
+                                                  "digital_twin_type", "specific_asset_ids",
+                                                  "visible_to", "content_hash"});
+    for (const TwinRow* row : rows) {
+      copy << std::tie(row->twin->global_asset_id, row->twin->id_short,
+                       row->twin->digital_twin_type, row->asset_ids, row->visible_to, row->hash);
+    }
+    copy.complete();
+  }
+
+  // Indexes of the last occurrence of each key, in the order of those occurrences.
+  template <typename Item, typename KeyOf>
+  static std::vector<size_t> lastOccurrences(const std::vector<Item>& items, KeyOf key_of) {
+    std::unordered_map<std::string, size_t> last;
+    last.reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) last[key_of(items[i])] = i;
+    std::vector<size_t> order;
+    order.reserve(last.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (last.at(key_of(items[i])) == i) order.push_back(i);
+    }
+    return order;
+  }
+
+  // New twins are copied straight into cxgw_twins; changed or withdrawn ones are updated
+  // from staging; unchanged ones (same hash) are not written at all.
+  static Status mergeTwins(pqxx::work& tx, const std::vector<Twin>& twins) {
+    std::vector<TwinRow> rows;
+    std::vector<std::string> ids;
+    for (size_t i : lastOccurrences(twins, [](const Twin& t) { return t.global_asset_id; })) {
+      auto row = twinRow(twins[i]);
+      if (!row) return row.error();
+      ids.push_back(twins[i].global_asset_id);
+      rows.push_back(std::move(row).value());
+    }
+    std::unordered_map<std::string, std::pair<std::string, bool>> stored;
+    for (const auto& found : tx.exec_params(
+             "SELECT global_asset_id, content_hash, withdrawn FROM cxgw_twins "
+             "WHERE global_asset_id = ANY ($1::text[])",
+             arrayLiteral(ids))) {
+      stored.emplace(found[0].as<std::string>(),
+                     std::make_pair(found[1].as<std::string>(), found[2].as<bool>()));
+    }
+    std::vector<const TwinRow*> fresh, changed;
+    for (const TwinRow& row : rows) {
+      const auto it = stored.find(row.twin->global_asset_id);
+      if (it == stored.end()) {
+        fresh.push_back(&row);
+      } else if (it->second.first != row.hash || it->second.second) {
+        changed.push_back(&row);
+      }
+    }
+    if (!fresh.empty()) copyTwins(tx, "cxgw_twins", fresh);
+    if (!changed.empty()) {
+      copyTwins(tx, "cxgw_stage_twins", changed);
+      tx.exec0("ANALYZE cxgw_stage_twins");
+      tx.exec0(R"sql(
+        UPDATE cxgw_twins t
+           SET id_short = s.id_short, digital_twin_type = s.digital_twin_type,
+               specific_asset_ids = s.specific_asset_ids, visible_to = s.visible_to,
+               content_hash = s.content_hash, withdrawn = false, updated_at = now()
+          FROM cxgw_stage_twins s WHERE t.global_asset_id = s.global_asset_id)sql");
+    }
+    return {};
+  }
+
+  // Aspects of existing twins: new ones copied straight into cxgw_aspects (the change
+  // sequence is the column's default, drawn in batch order), changed or withdrawn ones updated
+  // from staging with a new change sequence, unchanged ones not written. Aspects of unknown
+  // twins are added to `orphans`.
+  static void mergeAspects(pqxx::work& tx, const std::vector<AspectPayload>& aspects,
+                           std::vector<QuarantineEntry>& orphans, BatchOutcome& outcome) {
+    const std::vector<size_t> latest = lastOccurrences(
+        aspects, [](const AspectPayload& a) { return a.global_asset_id + '\x1f' + a.aspect_urn; });
+    std::vector<std::string> ids;
+    std::set<std::string> urns;
+    for (size_t i : latest) {
+      ids.push_back(aspects[i].global_asset_id);
+      urns.insert(aspects[i].aspect_urn);
+    }
+    const std::string id_array = arrayLiteral(ids);
+    std::unordered_set<std::string> twins;
+    for (const auto& found :
+         tx.exec_params("SELECT global_asset_id FROM cxgw_twins "
+                        "WHERE global_asset_id = ANY ($1::text[])",
+                        id_array)) {
+      twins.insert(found[0].as<std::string>());
+    }
+    // (globalAssetId, URN) -> (content hash, withdrawn)
+    std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> stored;
+    for (const std::string& urn : urns) {
+      for (const auto& found : tx.exec_params(
+               "SELECT global_asset_id, content_hash, withdrawn FROM cxgw_aspects "
+               "WHERE global_asset_id = ANY ($1::text[]) AND aspect_urn = $2",
+               id_array, urn)) {
+        stored.emplace(std::make_pair(found[0].as<std::string>(), urn),
+                       std::make_pair(found[1].as<std::string>(), found[2].as<bool>()));
+      }
+    }
+    struct Row {
+      const AspectPayload* aspect;
+      std::string hash;
+    };
+    std::vector<Row> fresh, changed;
+    for (size_t i : latest) {
+      const AspectPayload& aspect = aspects[i];
+      if (twins.count(aspect.global_asset_id) == 0) {
+        orphans.push_back(orphanedAspectEntry(aspect));
+        continue;
+      }
+      std::string hash = sha256Hex(aspect.payload);
+      const auto it = stored.find({aspect.global_asset_id, aspect.aspect_urn});
+      if (it == stored.end()) {
+        fresh.push_back({&aspect, std::move(hash)});
+      } else if (it->second.first != hash || it->second.second) {
+        changed.push_back({&aspect, std::move(hash)});
+      } else {
+        ++outcome.aspects_unchanged;
+      }
+    }
+    const auto copy = [&tx](const std::string& table, const std::vector<Row>& rows) {
+      pqxx::stream_to out(tx, table,
+                          std::vector<std::string>{"global_asset_id", "aspect_urn", "payload",
+                                                   "content_hash"});
+      for (const Row& row : rows) {
+        out << std::tie(row.aspect->global_asset_id, row.aspect->aspect_urn, row.aspect->payload,
+                        row.hash);
+      }
+      out.complete();
+    };
+    if (!fresh.empty()) copy("cxgw_aspects", fresh);
+    if (!changed.empty()) {
+      copy("cxgw_stage_aspects", changed);
+      tx.exec0("ANALYZE cxgw_stage_aspects");
+      tx.exec0(R"sql(
+        UPDATE cxgw_aspects a
+           SET payload = s.payload, content_hash = s.content_hash, withdrawn = false,
+               change_sequence = nextval('cxgw_change_sequence'), updated_at = now()
+          FROM (SELECT * FROM cxgw_stage_aspects ORDER BY seq) s
+         WHERE a.global_asset_id = s.global_asset_id AND a.aspect_urn = s.aspect_urn)sql");
+    }
+    outcome.aspects_changed += fresh.size() + changed.size();
+  }
+
+  static Result<BatchOutcome> merge(pqxx::work& tx, const SyncBatch& batch) {
     BatchOutcome outcome;
-    // Temporary tables are never analyzed automatically; without statistics the planner
-    // assumes thousands of rows and scans the whole store on every batch. The deletes below
-    // take an array, which keeps them on the primary-key index whatever the statistics say.
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kWriterLock);
     if (!batch.twins.empty()) {
-      tx.exec0("ANALYZE cxgw_stage_twins, cxgw_stage_asset_ids, cxgw_stage_visibility");
+      if (Status status = mergeTwins(tx, batch.twins); !status) return status.error();
     }
-    if (!batch.aspects.empty()) tx.exec0("ANALYZE cxgw_stage_aspects");
-    if (!batch.twins.empty()) {
-      // The last occurrence of a twin in the batch wins.
-      tx.exec0(R"sql(
-        INSERT INTO cxgw_twins (global_asset_id, id_short, digital_twin_type)
-        SELECT DISTINCT ON (global_asset_id) global_asset_id, id_short, digital_twin_type
-          FROM cxgw_stage_twins ORDER BY global_asset_id, seq DESC
-        ON CONFLICT (global_asset_id) DO UPDATE
-          SET id_short = excluded.id_short, digital_twin_type = excluded.digital_twin_type,
-              withdrawn = false, updated_at = now()
-          WHERE (cxgw_twins.id_short, cxgw_twins.digital_twin_type, cxgw_twins.withdrawn)
-                IS DISTINCT FROM (excluded.id_short, excluded.digital_twin_type, false))sql");
-      tx.exec0(R"sql(
-        DELETE FROM cxgw_twin_asset_ids
-         WHERE global_asset_id = ANY (ARRAY(SELECT global_asset_id FROM cxgw_stage_twins)))sql");
-      tx.exec0(R"sql(
-        INSERT INTO cxgw_twin_asset_ids (global_asset_id, ordinal, name, value)
-        SELECT DISTINCT ON (global_asset_id, ordinal) global_asset_id, ordinal, name, value
-          FROM cxgw_stage_asset_ids)sql");
-      tx.exec0(R"sql(
-        DELETE FROM cxgw_twin_visibility
-         WHERE global_asset_id = ANY (ARRAY(SELECT global_asset_id FROM cxgw_stage_twins)))sql");
-      tx.exec0(R"sql(
-        INSERT INTO cxgw_twin_visibility (global_asset_id, bpn)
-        SELECT DISTINCT global_asset_id, bpn FROM cxgw_stage_visibility)sql");
-    }
-    if (!batch.aspects.empty()) {
-      // Aspects of twins that do not exist go to quarantine instead.
-      outcome.quarantined +=
-          tx.exec_params0(R"sql(
-        INSERT INTO cxgw_quarantine (source, stream, row_key, aspect_urn, field, reason, payload)
-        SELECT DISTINCT ON (s.row_key) $1, $2, s.row_key, s.aspect_urn, $3,
-               $4 || s.global_asset_id || $5, s.payload
-          FROM cxgw_stage_aspects s LEFT JOIN cxgw_twins t USING (global_asset_id)
-         WHERE t.global_asset_id IS NULL
-         ORDER BY s.row_key, s.seq DESC
-        ON CONFLICT (source, stream, row_key) DO UPDATE
-          SET aspect_urn = excluded.aspect_urn, field = excluded.field,
-              reason = excluded.reason, payload = excluded.payload, last_seen = now(),
-              occurrences = cxgw_quarantine.occurrences + 1)sql",
-                          batch.source, batch.stream, std::string(kOrphanedAspectField),
-                          orphanedReasonPrefix(), orphanedReasonSuffix())
-              .affected_rows();
-      // Sequence numbers are drawn in staging order only for rows whose content changed.
-      const pqxx::row changed = tx.exec1(R"sql(
-        WITH latest AS (
-          SELECT DISTINCT ON (global_asset_id, aspect_urn) s.*
-            FROM cxgw_stage_aspects s JOIN cxgw_twins USING (global_asset_id)
-           ORDER BY global_asset_id, aspect_urn, seq DESC),
-        changed AS (
-          SELECT l.* FROM latest l
-            LEFT JOIN cxgw_aspects a USING (global_asset_id, aspect_urn)
-           WHERE a.global_asset_id IS NULL OR a.content_hash <> l.content_hash OR a.withdrawn
-           ORDER BY l.seq),
-        upserted AS (
-          INSERT INTO cxgw_aspects (global_asset_id, aspect_urn, payload, content_hash,
-                                    change_sequence)
-          SELECT global_asset_id, aspect_urn, payload, content_hash,
-                 nextval('cxgw_change_sequence') FROM changed
-          ON CONFLICT (global_asset_id, aspect_urn) DO UPDATE
-            SET payload = excluded.payload, content_hash = excluded.content_hash,
-                change_sequence = excluded.change_sequence, withdrawn = false,
-                updated_at = now()
-          RETURNING 1)
-        SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM latest))sql");
-      outcome.aspects_changed = changed[0].as<size_t>();
-      outcome.aspects_unchanged = changed[1].as<size_t>() - outcome.aspects_changed;
-    }
+    std::vector<QuarantineEntry> quarantined = batch.quarantined;
+    if (!batch.aspects.empty()) mergeAspects(tx, batch.aspects, quarantined, outcome);
     if (!batch.withdrawals.empty()) {
-      outcome.twins_withdrawn = tx.exec0(R"sql(
-        UPDATE cxgw_twins SET withdrawn = true, updated_at = now()
-         WHERE NOT withdrawn AND global_asset_id IN
-           (SELECT global_asset_id FROM cxgw_stage_withdrawals))sql")
-                                    .affected_rows();
-      tx.exec0(R"sql(
-        UPDATE cxgw_aspects SET withdrawn = true, updated_at = now(),
-               change_sequence = nextval('cxgw_change_sequence')
-         WHERE NOT withdrawn AND global_asset_id IN
-           (SELECT global_asset_id FROM cxgw_stage_withdrawals))sql");
+      std::vector<std::string> ids;
+      for (const Withdrawal& withdrawal : batch.withdrawals) ids.push_back(withdrawal.global_asset_id);
+      const std::string id_array = arrayLiteral(ids);
+      outcome.twins_withdrawn =
+          tx.exec_params0(
+                "UPDATE cxgw_twins SET withdrawn = true, updated_at = now() "
+                "WHERE NOT withdrawn AND global_asset_id = ANY ($1::text[])",
+                id_array)
+              .affected_rows();
+      tx.exec_params0(
+          "UPDATE cxgw_aspects SET withdrawn = true, updated_at = now(), "
+          "change_sequence = nextval('cxgw_change_sequence') "
+          "WHERE NOT withdrawn AND global_asset_id = ANY ($1::text[])",
+          id_array);
     }
-    if (!batch.quarantined.empty()) {
+    if (!quarantined.empty()) {
+      pqxx::stream_to stage(
+          tx, "cxgw_stage_quarantine",
+          std::vector<std::string>{"row_key", "aspect_urn", "field", "reason", "payload"});
+      for (const QuarantineEntry& entry : quarantined) {
+        stage << std::make_tuple(entry.row_key, entry.aspect_urn, entry.field, entry.reason,
+                                 entry.payload);
+      }
+      stage.complete();
+      // The last entry of a row in the batch wins.
       outcome.quarantined += tx.exec_params0(R"sql(
         INSERT INTO cxgw_quarantine (source, stream, row_key, aspect_urn, field, reason, payload)
         SELECT DISTINCT ON (row_key) $1, $2, row_key, aspect_urn, field, reason, payload
@@ -488,14 +576,18 @@ class PostgresStateStore final : public StateStore {
     }
     if (!batch.cleared_row_keys.empty()) {
       // A row the batch quarantines again (itself or as an orphan) stays in quarantine.
-      tx.exec_params0(R"sql(
-        DELETE FROM cxgw_quarantine WHERE source = $1 AND stream = $2
-           AND row_key IN (SELECT row_key FROM cxgw_stage_cleared)
-           AND row_key NOT IN (SELECT row_key FROM cxgw_stage_quarantine)
-           AND row_key NOT IN (SELECT s.row_key FROM cxgw_stage_aspects s
-                                 LEFT JOIN cxgw_twins t USING (global_asset_id)
-                                WHERE t.global_asset_id IS NULL))sql",
-                      batch.source, batch.stream);
+      std::unordered_set<std::string> again;
+      for (const QuarantineEntry& entry : quarantined) again.insert(entry.row_key);
+      std::vector<std::string> cleared;
+      for (const std::string& key : batch.cleared_row_keys) {
+        if (again.count(key) == 0) cleared.push_back(key);
+      }
+      if (!cleared.empty()) {
+        tx.exec_params0(
+            "DELETE FROM cxgw_quarantine WHERE source = $1 AND stream = $2 "
+            "AND row_key = ANY ($3::text[])",
+            batch.source, batch.stream, arrayLiteral(cleared));
+      }
     }
     if (batch.watermark) {
       tx.exec_params0(

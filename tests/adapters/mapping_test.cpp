@@ -140,6 +140,13 @@ TEST_F(MappingFile, UnknownConfigSettingIsNamed) {
   EXPECT_NE(error.message.find("supplier.bpnl"), std::string::npos) << "lists what exists";
 }
 
+TEST_F(MappingFile, AssetIdNameWithEqualsSignIsNamed) {
+  const Error error = loadError(replaced("manufacturerId: {config: supplier.bpnl}",
+                                         "\"manufacturer=Id\": {config: supplier.bpnl}"));
+  EXPECT_EQ(error.key, "twins[0].specific_asset_ids.manufacturer=Id");
+  EXPECT_NE(error.message.find("'='"), std::string::npos) << error.message;
+}
+
 TEST_F(MappingFile, BadUrnIsNamed) {
   const Error error = loadError(replaced("urn:samm:io.catenax.serial_part:4.0.0#SerialPart",
                                          "urn:samm:io.catenax.serial_part:4.0#SerialPart"));

@@ -218,7 +218,7 @@ TEST_F(SyncEngineTest, CrashBetweenBatchWriteAndCommitLosesAndDuplicatesNothing)
   ASSERT_TRUE(after_crash.ok());
 
   // The same ERP synced in one go into a fresh store gives the same result.
-  sql("DROP TABLE cxgw_twins, cxgw_twin_asset_ids, cxgw_twin_visibility, cxgw_aspects, "
+  sql("DROP TABLE cxgw_twins, cxgw_aspects, "
       "cxgw_sync_watermarks, cxgw_quarantine, cxgw_schema_migrations CASCADE; "
       "DROP SEQUENCE cxgw_change_sequence;");
   auto clean = openStore({});

@@ -81,6 +81,66 @@ TEST_F(PostgresStateStore, ReplicasShareStateAndMigrateOnce) {
             postgresStoreSchemaVersion());
 }
 
+TEST_F(PostgresStateStore, UpgradeFromVersion1KeepsTwinsTheirAssetIdsAndVisibility) {
+  auto v1 = openPostgresStateStore({connectionString(), {}, /*migrate_to=*/1});
+  ASSERT_TRUE(v1.ok()) << v1.error().describe();
+  {
+    pqxx::connection connection(connectionString());
+    pqxx::work tx(connection);
+    tx.exec0(
+        "INSERT INTO cxgw_twins (global_asset_id, id_short, digital_twin_type) VALUES "
+        "('urn:uuid:a', 'part-a', 'PartInstance'), ('urn:uuid:b', 'part-b', 'PartType');"
+        "INSERT INTO cxgw_twin_asset_ids VALUES ('urn:uuid:a', 0, 'manufacturerId', 'BPNL1'),"
+        " ('urn:uuid:a', 1, 'partInstanceId', 'SN=1');"
+        "INSERT INTO cxgw_twin_visibility VALUES ('urn:uuid:a', 'BPNL000000000OEM'),"
+        " ('urn:uuid:a', 'BPNL00000000OEM2');"
+        "INSERT INTO cxgw_aspects VALUES ('urn:uuid:a', 'urn:x#A', '{}', 'h', "
+        "nextval('cxgw_change_sequence'))");
+    tx.commit();
+  }
+  v1.value().reset();
+
+  auto upgraded = create();
+  ASSERT_NE(upgraded, nullptr);
+  auto a = upgraded->twin("urn:uuid:a");
+  ASSERT_TRUE(a.ok() && a.value()) << (a.ok() ? "missing" : a.error().describe());
+  EXPECT_EQ(a.value()->twin, (Twin{"urn:uuid:a",
+                                   "part-a",
+                                   "PartInstance",
+                                   {{"manufacturerId", "BPNL1"}, {"partInstanceId", "SN=1"}},
+                                   {"BPNL000000000OEM", "BPNL00000000OEM2"}}));
+  auto b = upgraded->twin("urn:uuid:b");
+  ASSERT_TRUE(b.ok() && b.value());
+  EXPECT_TRUE(b.value()->twin.specific_asset_ids.empty());
+  EXPECT_TRUE(b.value()->twin.visible_to.empty());
+  auto aspect = upgraded->aspect("urn:uuid:a", "urn:x#A");
+  ASSERT_TRUE(aspect.ok() && aspect.value());
+  EXPECT_EQ(aspect.value()->change_sequence, 1);
+
+  // New aspects continue the change sequence.
+  SyncBatch batch = batchFor("erp", "s");
+  batch.aspects = {{"urn:uuid:b", "urn:x#A", "{\"v\":2}"}};
+  ASSERT_TRUE(upgraded->commit(batch).ok());
+  auto next = upgraded->aspect("urn:uuid:b", "urn:x#A");
+  ASSERT_TRUE(next.ok() && next.value());
+  EXPECT_EQ(next.value()->change_sequence, 2);
+}
+
+TEST_F(PostgresStateStore, AssetIdNameWithEqualsSignIsRejected) {
+  auto store = create();
+  ASSERT_NE(store, nullptr);
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {Twin{"a", "a", "PartInstance", {{"part=Id", "1"}}, {}}};
+  auto outcome = store->commit(batch);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(outcome.error().message.find("'part=Id'"), std::string::npos)
+      << outcome.error().message;
+  auto stored = store->twin("a");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(stored.value().has_value());
+}
+
 TEST_F(PostgresStateStore, UnreachableDatabaseIsReportedUnavailable) {
   auto opened = openPostgresStateStore({"host=127.0.0.1 port=1 dbname=x connect_timeout=2", {}});
   ASSERT_FALSE(opened.ok());

@@ -3,8 +3,10 @@
 //
 // The store owns its tables (prefix cxgw_) through versioned migrations, applied at open under
 // an advisory lock so that replicas starting together do not race; the applied versions are in
-// cxgw_schema_migrations. A batch is staged with COPY into temporary tables and merged with
-// set-based statements, in one transaction with its watermark.
+// cxgw_schema_migrations. A commit runs in one transaction with its watermark, under an
+// advisory lock so that writers take turns: it reads the stored content hashes of the batch's
+// twins and aspects (one index lookup per key), copies new rows straight into their tables with
+// COPY, updates changed ones from a COPY-filled staging table, and leaves unchanged ones alone.
 //
 // One connection per store object, guarded by a mutex; a broken connection is reopened on the
 // next call. Errors (unreachable server, failed statement) come back as kUnavailable or
@@ -24,6 +26,8 @@ struct PostgresStateStoreOptions {
   // Fault injection for tests: called after a batch is written and before it commits. A
   // failing Status rolls the batch back and is returned by commit().
   std::function<Status()> before_commit;
+  // The schema version to migrate to; 0 is the newest. Older versions are for upgrade tests.
+  int migrate_to = 0;
 };
 
 // Connects, applies pending migrations and returns the store.
