@@ -1,10 +1,13 @@
 #include "cxgw/adapters/sync_engine.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "cxgw/adapters/row_renderer.hpp"
 #include "cxgw/adapters/twin_identity.hpp"
+#include "cxgw/core/bounded_queue.hpp"
 
 namespace cxgw::adapters {
 namespace {
@@ -137,11 +140,14 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
   std::optional<ColumnIndex> index;
   std::vector<int> watermark_positions;
 
-  const auto process = [&](std::vector<SourceRow>& rows, bool final_batch) -> Status {
+  // Turns the rows read so far into a batch of complete row groups; the last group may
+  // continue in the next rows and is carried over unless this is the final call.
+  const auto process = [&](std::vector<SourceRow>& rows,
+                           bool final_batch) -> std::optional<store::SyncBatch> {
     std::vector<SourceRow> pending = std::move(carried);
     carried.clear();
     for (auto& row : rows) pending.push_back(std::move(row));
-    if (pending.empty()) return {};
+    if (pending.empty()) return std::nullopt;
 
     store::SyncBatch batch;
     batch.source = source_name;
@@ -291,19 +297,57 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
 
     if (batch.twins.empty() && batch.aspects.empty() && batch.withdrawals.empty() &&
         batch.quarantined.empty() && batch.cleared_row_keys.empty() && !batch.watermark) {
-      return {};
+      return std::nullopt;
     }
-    auto outcome = store_.commit(batch);
-    if (!outcome) return outcome.error();
-    report.twins += batch.twins.size();
-    report.aspects_changed += outcome.value().aspects_changed;
-    report.aspects_unchanged += outcome.value().aspects_unchanged;
-    report.withdrawn += outcome.value().twins_withdrawn;
-    report.quarantined += outcome.value().quarantined;
-    return {};
+    return batch;
   };
 
-  Status streamed = source_.stream(
+  // Three threads, so that reading the source, rendering and writing the store overlap: this
+  // one renders, `reader` streams the query and `writer` commits. Bounded queues between them
+  // keep at most a few batches in memory whatever the table size; batches commit in order.
+  struct Rendered {
+    std::optional<store::SyncBatch> batch;  // nothing to write, just progress
+    uint64_t rows_read = 0;
+  };
+  BoundedQueue<std::vector<SourceRow>> read_queue(2);
+  BoundedQueue<Rendered> write_queue(2);
+  std::mutex failure_mutex;
+  std::optional<Error> failure;
+  const auto fail = [&](Error error) {
+    {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::move(error);
+    }
+    read_queue.close();
+    write_queue.close();
+  };
+  const auto failed = [&] {
+    std::lock_guard lock(failure_mutex);
+    return failure.has_value();
+  };
+
+  std::thread writer([&] {
+    while (std::optional<Rendered> item = write_queue.pop()) {
+      if (item->batch) {
+        auto outcome = store_.commit(*item->batch);
+        if (!outcome) {
+          fail(outcome.error());
+          return;
+        }
+        report.twins += item->batch->twins.size();
+        report.aspects_changed += outcome.value().aspects_changed;
+        report.aspects_unchanged += outcome.value().aspects_unchanged;
+        report.withdrawn += outcome.value().twins_withdrawn;
+        report.quarantined += outcome.value().quarantined;
+      }
+      if (options.on_progress) {
+        options.on_progress({stream.name, item->rows_read, total, Clock::now() - started, false});
+      }
+    }
+  });
+
+  std::thread reader([&] {
+    Status streamed = source_.stream(
       sql, mapping_.source.batch_size,
       [&](const std::vector<QueryColumn>& columns, std::vector<SourceRow>& rows) -> Status {
         if (!index) {
@@ -335,18 +379,31 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
                          "withdraw_when.column", mapping_.file.string(), 0};
           }
         }
-        report.rows += rows.size();
-        if (Status status = process(rows, false); !status) return status;
-        if (options.on_progress) {
-          options.on_progress({stream.name, report.rows, total, Clock::now() - started, false});
+        if (!read_queue.push(std::move(rows))) {
+          return Error{ErrorCode::kUnavailable, "stopped", "", "", 0};  // another stage failed
         }
+        rows.clear();
         return {};
       });
-  if (!streamed) return streamed;
-  if (!carried.empty()) {
-    std::vector<SourceRow> none;
-    if (Status status = process(none, true); !status) return status;
+    if (!streamed) fail(streamed.error());
+    read_queue.close();
+  });
+
+  uint64_t rows_read = 0;
+  bool open = true;
+  while (std::optional<std::vector<SourceRow>> rows = read_queue.pop()) {
+    rows_read += rows->size();
+    if (open) open = write_queue.push({process(*rows, false), rows_read});
   }
+  reader.join();
+  if (!failed() && !carried.empty()) {
+    std::vector<SourceRow> none;
+    write_queue.push({process(none, true), rows_read});
+  }
+  write_queue.close();
+  writer.join();
+  report.rows = rows_read;
+  if (failure) return *failure;
   if (options.on_progress) {
     options.on_progress({stream.name, report.rows, total, Clock::now() - started, true});
   }

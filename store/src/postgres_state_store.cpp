@@ -422,8 +422,8 @@ class PostgresStateStore final : public StateStore {
     }
     std::unordered_map<std::string, std::pair<std::string, bool>> stored;
     for (const auto& found : tx.exec_params(
-             "SELECT global_asset_id, content_hash, withdrawn FROM cxgw_twins "
-             "WHERE global_asset_id = ANY ($1::text[])",
+             "SELECT t.global_asset_id, t.content_hash, t.withdrawn "
+             "FROM unnest($1::text[]) u(id) JOIN cxgw_twins t ON t.global_asset_id = u.id",
              arrayLiteral(ids))) {
       stored.emplace(found[0].as<std::string>(),
                      std::make_pair(found[1].as<std::string>(), found[2].as<bool>()));
@@ -459,29 +459,27 @@ class PostgresStateStore final : public StateStore {
                            std::vector<QuarantineEntry>& orphans, BatchOutcome& outcome) {
     const std::vector<size_t> latest = lastOccurrences(
         aspects, [](const AspectPayload& a) { return a.global_asset_id + '\x1f' + a.aspect_urn; });
-    std::vector<std::string> ids;
-    std::set<std::string> urns;
-    for (size_t i : latest) {
-      ids.push_back(aspects[i].global_asset_id);
-      urns.insert(aspects[i].aspect_urn);
-    }
-    const std::string id_array = arrayLiteral(ids);
-    std::unordered_set<std::string> twins;
-    for (const auto& found :
-         tx.exec_params("SELECT global_asset_id FROM cxgw_twins "
-                        "WHERE global_asset_id = ANY ($1::text[])",
-                        id_array)) {
-      twins.insert(found[0].as<std::string>());
-    }
-    // (globalAssetId, URN) -> (content hash, withdrawn)
+    std::map<std::string, std::vector<std::string>> ids_by_urn;
+    for (size_t i : latest) ids_by_urn[aspects[i].aspect_urn].push_back(aspects[i].global_asset_id);
+    // Of the batch's keys, those whose twin is missing and those already stored:
+    // (globalAssetId, URN) -> (content hash, withdrawn).
+    std::set<std::pair<std::string, std::string>> orphaned;
     std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> stored;
-    for (const std::string& urn : urns) {
+    for (const auto& [urn, ids] : ids_by_urn) {
       for (const auto& found : tx.exec_params(
-               "SELECT global_asset_id, content_hash, withdrawn FROM cxgw_aspects "
-               "WHERE global_asset_id = ANY ($1::text[]) AND aspect_urn = $2",
-               id_array, urn)) {
-        stored.emplace(std::make_pair(found[0].as<std::string>(), urn),
-                       std::make_pair(found[1].as<std::string>(), found[2].as<bool>()));
+               "SELECT u.id, t.global_asset_id IS NULL, a.content_hash, a.withdrawn "
+               "FROM unnest($1::text[]) u(id) "
+               "LEFT JOIN cxgw_twins t ON t.global_asset_id = u.id "
+               "LEFT JOIN cxgw_aspects a ON a.global_asset_id = u.id AND a.aspect_urn = $2 "
+               "WHERE t.global_asset_id IS NULL OR a.global_asset_id IS NOT NULL",
+               arrayLiteral(ids), urn)) {
+        auto key = std::make_pair(found[0].as<std::string>(), urn);
+        if (found[1].as<bool>()) {
+          orphaned.insert(std::move(key));
+        } else {
+          stored.emplace(std::move(key),
+                         std::make_pair(found[2].as<std::string>(), found[3].as<bool>()));
+        }
       }
     }
     struct Row {
@@ -491,7 +489,7 @@ class PostgresStateStore final : public StateStore {
     std::vector<Row> fresh, changed;
     for (size_t i : latest) {
       const AspectPayload& aspect = aspects[i];
-      if (twins.count(aspect.global_asset_id) == 0) {
+      if (orphaned.count({aspect.global_asset_id, aspect.aspect_urn}) > 0) {
         orphans.push_back(orphanedAspectEntry(aspect));
         continue;
       }
@@ -532,6 +530,10 @@ class PostgresStateStore final : public StateStore {
   static Result<BatchOutcome> merge(pqxx::work& tx, const SyncBatch& batch) {
     BatchOutcome outcome;
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kWriterLock);
+    // Every statement below touches a batch's worth of keys: index probes, never a scan of
+    // the stored twins or aspects, whatever the planner estimates for an array or a staging
+    // table.
+    tx.exec0("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
     if (!batch.twins.empty()) {
       if (Status status = mergeTwins(tx, batch.twins); !status) return status.error();
     }
