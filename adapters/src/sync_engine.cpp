@@ -1,6 +1,7 @@
 #include "cxgw/adapters/sync_engine.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -302,49 +303,72 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
     return batch;
   };
 
-  // Three threads, so that reading the source, rendering and writing the store overlap: this
-  // one renders, `reader` streams the query and `writer` commits. Bounded queues between them
-  // keep at most a few batches in memory whatever the table size; batches commit in order.
+  // Reading the source, rendering and writing the store overlap: this thread renders, `reader`
+  // streams the query and the writers commit, as many at once as the store can take. Bounded
+  // queues between them keep at most a few batches in memory whatever the table size. The
+  // writers take turns to commit, so batches (and their watermarks) take effect in order.
   struct Rendered {
+    uint64_t turn = 0;
     std::optional<store::SyncBatch> batch;  // nothing to write, just progress
     uint64_t rows_read = 0;
   };
   BoundedQueue<std::vector<SourceRow>> read_queue(2);
   BoundedQueue<Rendered> write_queue(2);
-  std::mutex failure_mutex;
+  std::mutex state_mutex;  // guards failure and next_turn
+  std::condition_variable turn_changed;
   std::optional<Error> failure;
+  uint64_t next_turn = 0;
   const auto fail = [&](Error error) {
     {
-      std::lock_guard lock(failure_mutex);
+      std::lock_guard lock(state_mutex);
       if (!failure) failure = std::move(error);
     }
+    turn_changed.notify_all();
     read_queue.close();
     write_queue.close();
   };
   const auto failed = [&] {
-    std::lock_guard lock(failure_mutex);
+    std::lock_guard lock(state_mutex);
     return failure.has_value();
   };
 
-  std::thread writer([&] {
+  const auto write = [&] {
     while (std::optional<Rendered> item = write_queue.pop()) {
+      const auto awaitTurn = [&]() -> Status {
+        std::unique_lock lock(state_mutex);
+        turn_changed.wait(lock, [&] { return failure || next_turn == item->turn; });
+        if (failure) return Error{ErrorCode::kUnavailable, "stopped", "", "", 0};
+        return {};
+      };
       if (item->batch) {
-        auto outcome = store_.commit(*item->batch);
+        auto outcome = store_.commit(*item->batch, awaitTurn);
         if (!outcome) {
-          fail(outcome.error());
+          fail(outcome.error());  // a writer stopped by another's failure adds nothing
           return;
         }
+        // Still this batch's turn: the next one cannot commit before it is advanced.
         report.twins += item->batch->twins.size();
         report.aspects_changed += outcome.value().aspects_changed;
         report.aspects_unchanged += outcome.value().aspects_unchanged;
         report.withdrawn += outcome.value().twins_withdrawn;
         report.quarantined += outcome.value().quarantined;
+      } else if (Status waited = awaitTurn(); !waited) {
+        return;
       }
       if (options.on_progress) {
         options.on_progress({stream.name, item->rows_read, total, Clock::now() - started, false});
       }
+      {
+        std::lock_guard lock(state_mutex);
+        ++next_turn;
+      }
+      turn_changed.notify_all();
     }
-  });
+  };
+  std::vector<std::thread> writers;
+  for (size_t i = 0; i < std::clamp<size_t>(store_.parallelCommits(), 1, 2); ++i) {
+    writers.emplace_back(write);
+  }
 
   std::thread reader([&] {
     Status streamed = source_.stream(
@@ -390,18 +414,19 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
   });
 
   uint64_t rows_read = 0;
+  uint64_t turns = 0;
   bool open = true;
   while (std::optional<std::vector<SourceRow>> rows = read_queue.pop()) {
     rows_read += rows->size();
-    if (open) open = write_queue.push({process(*rows, false), rows_read});
+    if (open) open = write_queue.push({turns++, process(*rows, false), rows_read});
   }
   reader.join();
   if (!failed() && !carried.empty()) {
     std::vector<SourceRow> none;
-    write_queue.push({process(none, true), rows_read});
+    write_queue.push({turns++, process(none, true), rows_read});
   }
   write_queue.close();
-  writer.join();
+  for (std::thread& writer : writers) writer.join();
   report.rows = rows_read;
   if (failure) return *failure;
   if (options.on_progress) {

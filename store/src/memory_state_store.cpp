@@ -15,7 +15,13 @@ namespace {
 // database; nothing survives a restart.
 class MemoryStateStore final : public StateStore {
  public:
-  Result<BatchOutcome> commit(const SyncBatch& batch) override {
+  using StateStore::commit;
+  Result<BatchOutcome> commit(const SyncBatch& batch,
+                              const std::function<Status()>& turn) override {
+    // Nothing is written before the turn comes, so waiting for it holds no lock.
+    if (turn) {
+      if (Status status = turn(); !status) return status.error();
+    }
     std::lock_guard lock(mutex_);
     BatchOutcome outcome;
     for (const Twin& twin : batch.twins) twins_[twin.global_asset_id] = StoredTwin{twin, false};

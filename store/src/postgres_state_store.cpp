@@ -1,6 +1,7 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -114,10 +115,8 @@ CREATE TEMP TABLE cxgw_stage_quarantine (seq bigserial, row_key text, aspect_urn
   field text, reason text, payload text) ON COMMIT DELETE ROWS;
 )sql";
 
-// Arbitrary constants for pg_advisory_xact_lock: while migrating, and around every commit so
-// that replicas writing the same store take turns (a commit reads what is stored, then writes).
+// Arbitrary constant for pg_advisory_xact_lock while migrating.
 constexpr int64_t kMigrationLock = 0x63786777'00000001;
-constexpr int64_t kWriterLock = 0x63786777'00000002;
 
 Error storeError(const std::exception& e) {
   const bool connection = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr;
@@ -166,22 +165,41 @@ class PostgresStateStore final : public StateStore {
     }
   }
 
-  Result<BatchOutcome> commit(const SyncBatch& batch) override {
-    std::lock_guard lock(mutex_);
+  using StateStore::commit;
+  Result<BatchOutcome> commit(const SyncBatch& batch,
+                              const std::function<Status()>& turn) override {
+    std::unique_ptr<pqxx::connection> writer;
     try {
-      ensureConnected();
-      pqxx::work tx(*connection_);
-      auto outcome = merge(tx, batch);
-      if (!outcome) return outcome.error();
-      if (options_.before_commit) {
-        if (Status status = options_.before_commit(); !status) return status.error();
-      }
-      tx.commit();
-      return std::move(outcome).value();
+      writer = acquireWriter();
+      Result<BatchOutcome> outcome = [&]() -> Result<BatchOutcome> {
+        pqxx::work tx(*writer);
+        BatchOutcome merged;
+        std::vector<QuarantineEntry> quarantined = batch.quarantined;
+        if (Status status = mergeContent(tx, batch, quarantined, merged); !status) {
+          return status.error();
+        }
+        // What batches of one stream share (the watermark row, quarantine entries, withdrawn
+        // twins) is written only once it is this batch's turn, so that a batch waiting for its
+        // turn never holds a row lock that an earlier batch needs.
+        if (turn) {
+          if (Status status = turn(); !status) return status.error();
+        }
+        mergeShared(tx, batch, quarantined, merged);
+        if (options_.before_commit) {
+          if (Status status = options_.before_commit(); !status) return status.error();
+        }
+        tx.commit();
+        return merged;
+      }();
+      releaseWriter(std::move(writer));
+      return outcome;
     } catch (const std::exception& e) {
+      if (writer) releaseWriter(std::move(writer));  // acquireWriter() cleans up after itself
       return storeError(e);
     }
   }
+
+  size_t parallelCommits() const override { return kWriters; }
 
   Result<std::optional<SyncWatermark>> watermark(const std::string& source,
                                                  const std::string& stream) override {
@@ -345,8 +363,40 @@ class PostgresStateStore final : public StateStore {
 
   void connect() {
     connection_ = std::make_unique<pqxx::connection>(options_.connection_string);
-    pqxx::nontransaction tx(*connection_);
-    tx.exec0(kStagingTables);
+  }
+
+  // A connection for one commit, with its own staging tables; at most kWriters exist.
+  std::unique_ptr<pqxx::connection> acquireWriter() {
+    {
+      std::unique_lock lock(writers_mutex_);
+      writer_released_.wait(lock, [this] { return !idle_writers_.empty() || writers_ < kWriters; });
+      if (!idle_writers_.empty()) {
+        auto writer = std::move(idle_writers_.back());
+        idle_writers_.pop_back();
+        return writer;
+      }
+      ++writers_;
+    }
+    try {
+      auto writer = std::make_unique<pqxx::connection>(options_.connection_string);
+      pqxx::nontransaction tx(*writer);
+      tx.exec0(kStagingTables);
+      return writer;
+    } catch (...) {
+      releaseWriter(nullptr);
+      throw;
+    }
+  }
+
+  // Returns a writer to the pool; a broken or missing one is dropped, to be reconnected.
+  void releaseWriter(std::unique_ptr<pqxx::connection> writer) {
+    std::lock_guard lock(writers_mutex_);
+    if (writer && writer->is_open()) {
+      idle_writers_.push_back(std::move(writer));
+    } else {
+      --writers_;
+    }
+    writer_released_.notify_one();
   }
 
   void ensureConnected() {
@@ -527,18 +577,27 @@ class PostgresStateStore final : public StateStore {
     outcome.aspects_changed += fresh.size() + changed.size();
   }
 
-  static Result<BatchOutcome> merge(pqxx::work& tx, const SyncBatch& batch) {
-    BatchOutcome outcome;
-    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kWriterLock);
-    // Every statement below touches a batch's worth of keys: index probes, never a scan of
-    // the stored twins or aspects, whatever the planner estimates for an array or a staging
-    // table.
-    tx.exec0("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
+  // The batch's twins and aspects; aspects of missing twins are added to `quarantined`.
+  static Status mergeContent(pqxx::work& tx, const SyncBatch& batch,
+                             std::vector<QuarantineEntry>& quarantined, BatchOutcome& outcome) {
+    // Every statement touches a batch's worth of keys: index probes, never a scan of the
+    // stored twins or aspects, whatever the planner estimates for an array or a staging table.
+    // Batches of one stream hold different keys; should a mapping break that (rows of one twin
+    // with different watermarks), a batch waiting on another's row lock gives up instead of
+    // waiting for ever.
+    tx.exec0(
+        "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
+        "SET LOCAL lock_timeout = '60s'");
     if (!batch.twins.empty()) {
-      if (Status status = mergeTwins(tx, batch.twins); !status) return status.error();
+      if (Status status = mergeTwins(tx, batch.twins); !status) return status;
     }
-    std::vector<QuarantineEntry> quarantined = batch.quarantined;
     if (!batch.aspects.empty()) mergeAspects(tx, batch.aspects, quarantined, outcome);
+    return {};
+  }
+
+  // Withdrawals, quarantine, cleared rows and the watermark.
+  static void mergeShared(pqxx::work& tx, const SyncBatch& batch,
+                          const std::vector<QuarantineEntry>& quarantined, BatchOutcome& outcome) {
     if (!batch.withdrawals.empty()) {
       std::vector<std::string> ids;
       for (const Withdrawal& withdrawal : batch.withdrawals) ids.push_back(withdrawal.global_asset_id);
@@ -598,12 +657,16 @@ class PostgresStateStore final : public StateStore {
           "updated_at = now()",
           batch.source, batch.stream, encodeWatermark(*batch.watermark));
     }
-    return outcome;
   }
 
   const PostgresStateStoreOptions options_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards connection_, which serves the reads
   std::unique_ptr<pqxx::connection> connection_;
+  static constexpr size_t kWriters = 2;
+  std::mutex writers_mutex_;
+  std::condition_variable writer_released_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_writers_;
+  size_t writers_ = 0;  // connected writers, idle or in use
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
+#include <future>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "store/state_store_contract.hpp"
 #include "support/postgres_cluster.hpp"
@@ -139,6 +141,49 @@ TEST_F(PostgresStateStore, AssetIdNameWithEqualsSignIsRejected) {
   auto stored = store->twin("a");
   ASSERT_TRUE(stored.ok());
   EXPECT_FALSE(stored.value().has_value());
+}
+
+TEST_F(PostgresStateStore, TwoCommitsWorkAtOnceAndTakeEffectInTurn) {
+  auto store = create();
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(store->parallelCommits(), 2U);
+  SyncBatch first = batchFor("erp", "s");
+  first.twins = {Twin{"a", "a", "PartInstance", {}, {}}};
+  first.watermark = SyncWatermark{{"1"}};
+  SyncBatch second = batchFor("erp", "s");
+  second.twins = {Twin{"b", "b", "PartInstance", {}, {}}};
+  second.watermark = SyncWatermark{{"2"}};
+
+  // The first batch may only commit once the second has been written, and the second only
+  // after the first has committed: possible only when both are in progress at once.
+  std::promise<void> second_written;
+  std::promise<void> first_committed;
+  Result<BatchOutcome> first_outcome = Error{ErrorCode::kInternal, "not run", "", "", 0};
+  std::thread committer([&] {
+    auto written = second_written.get_future();
+    first_outcome = store->commit(first, [&]() -> Status {
+      if (written.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        return Error{ErrorCode::kInternal, "the second commit never got going", "", "", 0};
+      }
+      return {};
+    });
+    first_committed.set_value();
+  });
+  auto committed = first_committed.get_future();
+  auto second_outcome = store->commit(second, [&]() -> Status {
+    second_written.set_value();
+    committed.wait();
+    return {};
+  });
+  committer.join();
+  ASSERT_TRUE(first_outcome.ok()) << first_outcome.error().describe();
+  ASSERT_TRUE(second_outcome.ok()) << second_outcome.error().describe();
+  auto mark = store->watermark("erp", "s");
+  ASSERT_TRUE(mark.ok() && mark.value());
+  EXPECT_EQ(mark.value()->values, std::vector<std::string>{"2"}) << "the later batch's mark wins";
+  auto counts = store->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts.value().twins, 2U);
 }
 
 TEST_F(PostgresStateStore, UnreachableDatabaseIsReportedUnavailable) {

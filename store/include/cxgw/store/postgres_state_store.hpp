@@ -3,13 +3,14 @@
 //
 // The store owns its tables (prefix cxgw_) through versioned migrations, applied at open under
 // an advisory lock so that replicas starting together do not race; the applied versions are in
-// cxgw_schema_migrations. A commit runs in one transaction with its watermark, under an
-// advisory lock so that writers take turns: it reads the stored content hashes of the batch's
-// twins and aspects (one index lookup per key), copies new rows straight into their tables with
-// COPY, updates changed ones from a COPY-filled staging table, and leaves unchanged ones alone.
+// cxgw_schema_migrations. A commit runs in one transaction with its watermark: it reads the
+// stored content hashes of the batch's twins and aspects (one index lookup per key), copies new
+// rows straight into their tables with COPY, updates changed ones from a COPY-filled staging
+// table, and leaves unchanged ones alone.
 //
-// One connection per store object, guarded by a mutex; a broken connection is reopened on the
-// next call. Errors (unreachable server, failed statement) come back as kUnavailable or
+// Reads share one connection, guarded by a mutex; commits use a pool of two more connections,
+// so that two commits can do their work at once (parallelCommits() is 2). A broken connection
+// is reopened on the next call. Errors (unreachable server, failed statement) come back as kUnavailable or
 // kInternal with the server's message; nothing is thrown to the caller.
 
 #include <functional>

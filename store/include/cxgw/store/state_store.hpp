@@ -16,9 +16,12 @@
 // - An aspect whose twin does not exist is not stored: it is quarantined (field
 //   "/globalAssetId") in the same transaction.
 // - All methods are thread-safe. Failures are returned as values, never thrown.
+// - Concurrent commits of the same keys are not merged: one of them may fail (and can be
+//   retried), but none is half applied.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -118,7 +121,15 @@ class StateStore {
  public:
   virtual ~StateStore() = default;
 
-  virtual Result<BatchOutcome> commit(const SyncBatch& batch) = 0;
+  // Applies `batch`. `turn`, when set, is called after the batch is written and before it
+  // commits; it may block (e.g. until the previous batch has committed), and a failing Status
+  // rolls the batch back and is returned. With it, a caller can run up to parallelCommits()
+  // commits at once and still have them take effect in order.
+  virtual Result<BatchOutcome> commit(const SyncBatch& batch,
+                                      const std::function<Status()>& turn) = 0;
+  Result<BatchOutcome> commit(const SyncBatch& batch) { return commit(batch, {}); }
+  // How many commit() calls can do their work at the same time.
+  virtual size_t parallelCommits() const { return 1; }
 
   virtual Result<std::optional<SyncWatermark>> watermark(const std::string& source,
                                                          const std::string& stream) = 0;
