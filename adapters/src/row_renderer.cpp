@@ -9,21 +9,6 @@
 namespace cxgw::adapters {
 namespace {
 
-// Escapes one JSON Pointer reference token (RFC 6901).
-std::string pointerToken(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 void appendJsonValue(std::string& out, const SourceValue& value) {
   switch (value.kind) {
     case ValueKind::kInteger:
@@ -37,102 +22,168 @@ void appendJsonValue(std::string& out, const SourceValue& value) {
   }
 }
 
+// Renders a payload template straight into one output string. The JSON Pointer of the node
+// being rendered is kept as a stack of parts and spelled out only for an issue.
 class Renderer {
  public:
-  Renderer(const ColumnIndex& columns, const RenderContext& context)
-      : columns_(columns), context_(context) {}
+  Renderer(const ColumnIndex& columns, const RenderContext& context, std::string& out)
+      : columns_(columns), context_(context), out_(&out) {}
 
-  // The JSON fragment for `node`, nullopt when it is absent; sets issue_ on failure.
-  std::optional<std::string> render(const PayloadTemplate& node, const SourceRow& row,
-                                    const std::vector<const SourceRow*>& group,
-                                    const std::string& pointer) {
+  // Appends the JSON for `node`; false, with nothing appended, when it is absent or on an
+  // issue (see issue()).
+  bool render(const PayloadTemplate& node, const SourceRow& row,
+              const std::vector<const SourceRow*>& group) {
+    std::string& out = *out_;
     switch (node.kind) {
-      case PayloadTemplate::Kind::kValue: {
-        auto value = evaluate(node.value, columns_, row, context_);
-        if (auto* issue = std::get_if<RenderIssue>(&value)) {
-          issue_ = RenderIssue{pointer, issue->reason};
-          return std::nullopt;
-        }
-        const SourceValue& v = std::get<SourceValue>(value);
-        if (v.isNull()) return std::nullopt;
-        std::string out;
-        appendJsonValue(out, v);
-        return out;
-      }
+      case PayloadTemplate::Kind::kValue:
+        return appendValue(node.value, row);
       case PayloadTemplate::Kind::kObject: {
-        std::string out = "{";
+        const size_t start = out.size();
+        out.push_back('{');
         bool any = false;
         for (const auto& [name, member] : node.members) {
-          auto fragment = render(member, row, group, pointer + "/" + pointerToken(name));
-          if (issue_) return std::nullopt;
-          if (!fragment) continue;
+          const size_t before = out.size();
           if (any) out.push_back(',');
           json::appendString(out, name);
           out.push_back(':');
-          out += *fragment;
+          path_.push_back({&name, 0});
+          const bool present = render(member, row, group);
+          path_.pop_back();
+          if (issue_) return false;
+          if (!present) {
+            out.resize(before);
+            continue;
+          }
           any = true;
         }
-        if (!any) return std::nullopt;
+        if (!any) {
+          out.resize(start);
+          return false;
+        }
         out.push_back('}');
-        return out;
+        return true;
       }
       case PayloadTemplate::Kind::kArray:
       case PayloadTemplate::Kind::kEachRow: {
-        std::string out = "[";
+        const size_t start = out.size();
+        out.push_back('[');
         size_t count = 0;
         if (node.kind == PayloadTemplate::Kind::kEachRow) {
-          appendRows(node, group, pointer, out, count);
+          appendRows(node, group, count);
         } else {
           // An each-row element of a fixed array adds its rows' elements in its place.
           for (const PayloadTemplate& element : node.elements) {
             if (element.kind == PayloadTemplate::Kind::kEachRow) {
-              appendRows(element, group, pointer, out, count);
+              appendRows(element, group, count);
             } else {
-              append(render(element, row, group, pointer + "/" + std::to_string(count)), out,
-                     count);
+              const size_t before = out.size();
+              if (count > 0) out.push_back(',');
+              path_.push_back({nullptr, count});
+              const bool present = render(element, row, group);
+              path_.pop_back();
+              if (present) {
+                ++count;
+              } else {
+                out.resize(before);
+              }
             }
-            if (issue_) return std::nullopt;
+            if (issue_) break;
           }
         }
-        if (issue_) return std::nullopt;
+        if (issue_) {
+          out.resize(start);
+          return false;
+        }
         out.push_back(']');
-        return out;
+        return true;
       }
     }
-    return std::nullopt;
+    return false;
   }
 
   const std::optional<RenderIssue>& issue() const { return issue_; }
 
  private:
-  static void append(const std::optional<std::string>& fragment, std::string& out, size_t& count) {
-    if (!fragment) return;
-    if (count++ > 0) out.push_back(',');
-    out += *fragment;
+  struct PathPart {
+    const std::string* name;  // a member, or nullptr for an array element
+    size_t index;
+  };
+
+  std::string pointer() const {
+    std::string out;
+    for (const PathPart& part : path_) {
+      out.push_back('/');
+      if (part.name == nullptr) {
+        out += std::to_string(part.index);
+        continue;
+      }
+      for (char c : *part.name) {  // RFC 6901 escaping
+        if (c == '~') {
+          out += "~0";
+        } else if (c == '/') {
+          out += "~1";
+        } else {
+          out.push_back(c);
+        }
+      }
+    }
+    return out;
+  }
+
+  bool appendValue(const ValueExpression& expression, const SourceRow& row) {
+    if (expression.source == ValueExpression::Source::kColumn && expression.transforms.empty()) {
+      // The common case, without copying the value.
+      const int position = columns_.find(expression.name);
+      if (position >= 0) {
+        const SourceValue& value = row[static_cast<size_t>(position)];
+        if (value.isNull()) return false;
+        appendJsonValue(*out_, value);
+        return true;
+      }
+    }
+    auto value = evaluate(expression, columns_, row, context_);
+    if (auto* issue = std::get_if<RenderIssue>(&value)) {
+      issue_ = RenderIssue{pointer(), issue->reason};
+      return false;
+    }
+    const SourceValue& v = std::get<SourceValue>(value);
+    if (v.isNull()) return false;
+    appendJsonValue(*out_, v);
+    return true;
   }
 
   // One element per row of the group (rows where `when_present` is NULL add none), in a
   // canonical order (sorted by their JSON text), so that the payload does not depend on the
   // order in which the database returns a twin's rows.
   void appendRows(const PayloadTemplate& node, const std::vector<const SourceRow*>& group,
-                  const std::string& pointer, std::string& out, size_t& count) {
+                  size_t& count) {
     const int present = node.when_present.empty() ? -1 : columns_.find(node.when_present);
     std::vector<std::string> elements;
+    std::string* const out = out_;
     for (const SourceRow* each : group) {
       if (present >= 0 && (*each)[static_cast<size_t>(present)].isNull()) continue;
-      auto fragment = render(node.elements.front(), *each, group,
-                             pointer + "/" + std::to_string(count + elements.size()));
+      std::string element;
+      out_ = &element;
+      path_.push_back({nullptr, count + elements.size()});
+      const bool rendered = render(node.elements.front(), *each, group);
+      path_.pop_back();
+      out_ = out;
       if (issue_) return;
-      if (fragment) elements.push_back(std::move(*fragment));
+      if (rendered) elements.push_back(std::move(element));
     }
     std::sort(elements.begin(), elements.end());
     if (node.distinct)
       elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
-    for (auto& element : elements) append(std::move(element), out, count);
+    for (const std::string& element : elements) {
+      if (count++ > 0) out->push_back(',');
+      *out += element;
+    }
   }
 
   const ColumnIndex& columns_;
   const RenderContext& context_;
+  std::string* out_;
+  std::vector<PathPart> path_;
   std::optional<RenderIssue> issue_;
 };
 
@@ -219,10 +270,12 @@ std::variant<std::string, RenderIssue> renderPayload(const PayloadTemplate& payl
                                                      const ColumnIndex& columns,
                                                      const std::vector<const SourceRow*>& rows,
                                                      const RenderContext& context) {
-  Renderer renderer(columns, context);
-  auto json = renderer.render(payload, *rows.front(), rows, "");
+  std::string json;
+  json.reserve(1024);
+  Renderer renderer(columns, context, json);
+  const bool present = renderer.render(payload, *rows.front(), rows);
   if (renderer.issue()) return *renderer.issue();
-  return json ? *json : std::string("{}");
+  return present ? json : std::string("{}");
 }
 
 std::variant<std::vector<std::string>, RenderIssue> keyValues(

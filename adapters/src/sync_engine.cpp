@@ -140,6 +140,7 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
   std::vector<SourceRow> carried;  // rows of a group that may continue in the next batch
   std::optional<ColumnIndex> index;
   std::vector<int> watermark_positions;
+  std::vector<int> key_positions;
 
   // Turns the rows read so far into a batch of complete row groups; the last group may
   // continue in the next rows and is carried over unless this is the final call.
@@ -156,24 +157,23 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
     // Groups of consecutive rows with equal keys; the last one may be incomplete.
     size_t group_start = 0;
     std::optional<std::vector<std::string>> committed_watermark;
-    const auto keyOf = [&](const SourceRow& row) {
-      std::vector<std::string> values;
-      for (const auto& column : stream.key_columns) {
-        const SourceValue& value = row[static_cast<size_t>(index->find(column))];
-        values.push_back(value.isNull() ? std::string("\x01NULL") : value.text);
+    const auto sameKey = [&](const SourceRow& a, const SourceRow& b) {
+      for (int position : key_positions) {
+        if (a[static_cast<size_t>(position)] != b[static_cast<size_t>(position)]) return false;
       }
-      return values;
+      return true;
     };
     size_t end_of_complete = pending.size();
     if (!final_batch) {
-      const auto last_key = keyOf(pending.back());
-      while (end_of_complete > 0 && keyOf(pending[end_of_complete - 1]) == last_key)
+      const SourceRow& final_row = pending.back();
+      while (end_of_complete > 0 && sameKey(pending[end_of_complete - 1], final_row))
         --end_of_complete;
     }
     while (group_start < end_of_complete) {
-      const auto key = keyOf(pending[group_start]);
+      const SourceRow& first_of_group = pending[group_start];
       size_t group_end = group_start + 1;
-      while (group_end < end_of_complete && keyOf(pending[group_end]) == key) ++group_end;
+      while (group_end < end_of_complete && sameKey(pending[group_end], first_of_group))
+        ++group_end;
       std::vector<const SourceRow*> group;
       for (size_t i = group_start; i < group_end; ++i) group.push_back(&pending[i]);
       const SourceRow& first = *group.front();
@@ -379,6 +379,7 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
           for (const auto& column : columns) names.push_back(column.name);
           index.emplace(std::move(names));
           for (const auto& column : stream.key_columns) {
+            key_positions.push_back(index->find(column));
             if (index->find(column) < 0) {
               return Error{ErrorCode::kInvalidArgument,
                            "the query has no key column '" + column + "'", "key",

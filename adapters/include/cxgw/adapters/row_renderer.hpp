@@ -7,7 +7,7 @@
 // is returned as a RenderIssue naming the payload field (JSON Pointer) and the reason, so the
 // row can be quarantined. Pure; safe from any thread.
 
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -29,7 +29,7 @@ class ColumnIndex {
 
  private:
   std::vector<std::string> names_;
-  std::map<std::string, int> positions_;
+  std::unordered_map<std::string, int> positions_;
 };
 
 struct RenderIssue {
