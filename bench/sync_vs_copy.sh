@@ -6,7 +6,8 @@
 #
 # Environment: CXGW_BIN (binary to measure; default build/release/app/cxgw, built with -j1 if
 # missing or too old to have `sync`), RUNS (default 3; medians are reported), PGBIN (default
-# /usr/lib/postgresql/15/bin), KEEP=1 (keep the temp dir and cluster files for inspection).
+# /usr/lib/postgresql/15/bin), SHARED_BUFFERS (of the cluster; default 128MB, PostgreSQL's own), KEEP=1 (keep the
+# temp dir and cluster files for inspection).
 #
 # It starts a throwaway PostgreSQL cluster (durability off, Unix socket only, in a temp dir), loads
 # deploy/demo/erp at SCALE, and writes a reduced mapping that holds only the twin class `serial`
@@ -19,10 +20,12 @@ set -euo pipefail
 SCALE=${1:-1000000}
 RUNS=${RUNS:-3}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+SHARED_BUFFERS=${SHARED_BUFFERS:-128MB}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEMO_MAPPING=$REPO/deploy/demo/erp/mapping.yaml
 CMDLINE="bench/sync_vs_copy.sh $SCALE"
 [[ $RUNS != 3 ]] && CMDLINE="RUNS=$RUNS $CMDLINE"
+[[ $SHARED_BUFFERS != 128MB ]] && CMDLINE="SHARED_BUFFERS=$SHARED_BUFFERS $CMDLINE"
 [[ -n ${CXGW_BIN:-} ]] && CMDLINE="CXGW_BIN=$CXGW_BIN $CMDLINE"
 
 die() { echo "sync_vs_copy: $*" >&2; exit 1; }
@@ -100,9 +103,8 @@ PGSS=off
   echo "synchronous_commit = off"
   echo "full_page_writes = off"
   echo "max_wal_size = 4GB"
-  # A store server sized as PostgreSQL's documentation suggests (about a quarter of RAM, here
-  # capped at 2 GB), so that the store's indexes stay in shared buffers.
-  echo "shared_buffers = 2GB"
+  # PostgreSQL's default unless SHARED_BUFFERS says otherwise (2 GB measured no faster).
+  echo "shared_buffers = $SHARED_BUFFERS"
   if [[ $PGSS == on ]]; then
     echo "shared_preload_libraries = 'pg_stat_statements'"
     echo "pg_stat_statements.track = all"
@@ -264,7 +266,7 @@ GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
 echo
 echo "== cxgw sync vs COPY: demo ERP, scale $SCALE, $RUNS rounds, medians =="
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), load $LOAD_BEFORE before / $LOAD_AFTER after"
-echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; shared_buffers 2GB, max_wal_size 4GB; else stock), $("$CXGW" version 2>&1) ($CXGW, built $(date -r "$CXGW" '+%F %H:%M'); tree at $GIT_REV)"
+echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; shared_buffers $SHARED_BUFFERS, max_wal_size 4GB; else stock), $("$CXGW" version 2>&1) ($CXGW, built $(date -r "$CXGW" '+%F %H:%M'); tree at $GIT_REV)"
 echo "load:    schema.sql + generate.sql at scale $SCALE in $(printf %.1f "$LOAD_S") s"
 echo
 printf '%-14s %9s %9s %11s %9s %11s %8s %9s %5s\n' \
@@ -302,14 +304,17 @@ echo "reproduce: cd $REPO && $CMDLINE"
 
 if [[ $PGSS == on ]]; then
   echo
-  # Where the last round's wall time went. The source COPYs run as long as their stream (cxgw
-  # stops reading while it renders and commits), so their time is not added here.
+  # Where the last round's time went. The source COPYs run as long as their stream (cxgw reads
+  # only as fast as it renders and commits), so their time is not added here.
   store_s=$(psql -X -qAt -d erp -c "SELECT round(coalesce(sum(total_exec_time), 0)::numeric / 1000, 1)
     FROM pg_stat_statements p JOIN pg_database d ON d.oid = p.dbid
    WHERE d.datname = 'cxgw_store' AND toplevel")
-  echo "last round: ${sync_wall[-1]} s wall = store statements ${store_s} s (server time, cxgw_store)" \
-    "+ cxgw CPU ${sync_cpu[-1]} s + the rest (reading the source, round trips);" \
-    "COPY alone reads both streams in $(printf %.1f "$(calc "${copy_twin[-1]} + ${copy_aspect[-1]}")") s"
+  index_mb=$(psql -X -qAt -d cxgw_store -c "SELECT round(sum(pg_relation_size(indexrelid)) / 1048576.0)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relname LIKE 'cxgw\_%'")
+  echo "last round: ${sync_wall[-1]} s wall; store statements ${store_s} s of server time (summed over" \
+    "cxgw's two writer connections, which run at once); cxgw CPU ${sync_cpu[-1]} s (all threads);" \
+    "COPY alone reads both streams in $(printf %.1f "$(calc "${copy_twin[-1]} + ${copy_aspect[-1]}")") s;" \
+    "the store's indexes take ${index_mb} MB"
   echo
   echo "last round, top statements by server time (pg_stat_statements, all databases; top = f: run"
 echo "inside another statement, e.g. the SELECT of a COPY or a foreign-key check):"
