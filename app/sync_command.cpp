@@ -122,8 +122,17 @@ int runSync(const std::filesystem::path& config_file, bool full, bool report) {
       exit_code = 1;
       continue;
     }
+    // A second connection reads the next stream's query ahead; it does not LISTEN.
+    adapters::SourceSettings lookahead_settings = mapping.source;
+    lookahead_settings.notify_channel.clear();
+    auto lookahead = adapters::connectPostgresSource(lookahead_settings, processEnvironment());
+    if (!lookahead) {
+      std::cerr << "cxgw: " << mapping.source.name << ": " << lookahead.error().describe() << "\n";
+      exit_code = 1;
+      continue;
+    }
     adapters::SyncEngine engine(mapping, *source.value(), *store.value(), schemas.value(),
-                                config->supplier.bpnl);
+                                config->supplier.bpnl, lookahead.value().get());
     ProgressPrinter progress(terminal);
     auto result = engine.run(adapters::SyncOptions{full, terminal, std::ref(progress)});
     if (!result) {

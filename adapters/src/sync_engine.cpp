@@ -54,9 +54,11 @@ struct SyncEngine::Stream {
 };
 
 SyncEngine::SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
-                       const schemas::SchemaRegistry& schemas, std::string supplier_bpnl)
+                       const schemas::SchemaRegistry& schemas, std::string supplier_bpnl,
+                       SourceConnector* lookahead)
     : mapping_(mapping),
       source_(source),
+      lookahead_(lookahead),
       store_(store),
       schemas_(schemas),
       twin_namespace_(supplierTwinNamespace(supplier_bpnl)) {}
@@ -78,36 +80,70 @@ Result<SyncReport> SyncEngine::run(const SyncOptions& options) {
                        aspect.incremental ? &*aspect.incremental : nullptr,
                        mapping_.twinClass(aspect.twin_class), &aspect});
   }
+  // With a second connection, stream i reads on connection i % 2 and the next stream's query
+  // starts as soon as stream i's does; its rows wait in its queue until stream i is written.
+  const auto connectionFor = [this](size_t i) -> SourceConnector& {
+    return lookahead_ != nullptr && i % 2 == 1 ? *lookahead_ : source_;
+  };
+  const auto named = [](const Stream& stream, Error error) {
+    error.message = "stream " + stream.name + ": " + error.message;
+    return error;
+  };
   SyncReport report;
-  for (Stream& stream : streams) {
+  std::unique_ptr<Reading> next;
+  for (size_t i = 0; i < streams.size(); ++i) {
+    const Stream& stream = streams[i];
     StreamReport stream_report;
     stream_report.stream = stream.name;
     const auto started = Clock::now();
-    Status status = runStream(stream, options, stream_report);
+    std::unique_ptr<Reading> current = std::move(next);
+    if (!current) {
+      auto reading = startReading(stream, connectionFor(i), options);
+      if (!reading) return named(stream, reading.error());
+      current = std::move(reading).value();
+    }
+    if (lookahead_ != nullptr && i + 1 < streams.size()) {
+      auto reading = startReading(streams[i + 1], connectionFor(i + 1), options);
+      if (!reading) return named(streams[i + 1], reading.error());
+      next = std::move(reading).value();
+    }
+    Status status = runStream(stream, *current, options, stream_report);
     stream_report.elapsed = Clock::now() - started;
     report.streams.push_back(stream_report);
-    if (!status) {
-      Error error = status.error();
-      error.message = "stream " + stream.name + ": " + error.message;
-      return error;
-    }
+    if (!status) return named(stream, status.error());
   }
   return report;
 }
 
-Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamReport& report) {
-  const std::string& source_name = mapping_.source.name;
+// The read side of one stream: a thread streams its query into a bounded queue, so that the
+// query can run (and sort) before the stream's turn comes.
+struct SyncEngine::Reading {
+  BoundedQueue<std::vector<SourceRow>> queue{2};
+  // Set by the thread before it queues the first rows; read only after popping them.
+  std::optional<ColumnIndex> index;
+  std::vector<int> key_positions;
+  std::vector<int> watermark_positions;
+  std::optional<uint64_t> total;  // with count_first
+  // Set by the thread before it closes the queue; read only after joining it.
+  std::optional<Error> error;
+  std::thread thread;
+
+  ~Reading() { stop(); }
+  // Stops the query (the thread's next push fails) and waits for the thread.
+  void stop() {
+    queue.close();
+    if (thread.joinable()) thread.join();
+  }
+};
+
+Result<std::unique_ptr<SyncEngine::Reading>> SyncEngine::startReading(
+    const Stream& stream, SourceConnector& source, const SyncOptions& options) {
   std::optional<store::SyncWatermark> last;
   if (stream.watermark && !options.full) {
-    auto stored = store_.watermark(source_name, stream.name);
+    auto stored = store_.watermark(mapping_.source.name, stream.name);
     if (!stored) return stored.error();
     last = stored.value();
   }
-  // Row keys of this stream now in quarantine: those that validate this time leave it.
-  auto quarantined_keys = store_.quarantinedRowKeys(source_name, stream.name);
-  if (!quarantined_keys) return quarantined_keys.error();
-  const std::set<std::string> quarantined = std::move(quarantined_keys).value();
-
   std::string sql = "SELECT * FROM (" + stream.query + ") cxgw_s";
   std::vector<std::string> order;
   if (stream.watermark) {
@@ -116,7 +152,7 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
       std::string columns, values;
       for (size_t i = 0; i < last->values.size(); ++i) {
         columns += (i ? ", " : "") + quoteIdentifier(stream.watermark->columns[i]);
-        values += (i ? ", " : "") + source_.quote(last->values[i]);
+        values += (i ? ", " : "") + source.quote(last->values[i]);
       }
       sql += " WHERE (" + columns + ") > (" + values + ")";
     }
@@ -126,21 +162,84 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
   for (const auto& term : order) order_by += (order_by.empty() ? "" : ", ") + term;
   sql += " ORDER BY " + order_by;
 
-  std::optional<uint64_t> total;
-  if (options.count_first) {
-    Status counted = source_.stream(
-        "SELECT count(*) AS n FROM (" + sql + ") cxgw_c", 1,
-        [&total](const std::vector<QueryColumn>&, std::vector<SourceRow>& rows) -> Status {
-          if (!rows.empty() && !rows[0].empty()) total = std::stoull(rows[0][0].text);
-          return {};
-        });
-    if (!counted) return counted;
+  auto reading = std::make_unique<Reading>();
+  Reading& r = *reading;
+  r.thread = std::thread([this, &r, &stream, &source, sql, count_first = options.count_first] {
+    const auto streamed = [&]() -> Status {
+      if (count_first) {
+        Status counted = source.stream(
+            "SELECT count(*) AS n FROM (" + sql + ") cxgw_c", 1,
+            [&r](const std::vector<QueryColumn>&, std::vector<SourceRow>& rows) -> Status {
+              if (!rows.empty() && !rows[0].empty()) r.total = std::stoull(rows[0][0].text);
+              return {};
+            });
+        if (!counted) return counted;
+      }
+      return source.stream(
+          sql, mapping_.source.batch_size,
+          [&](const std::vector<QueryColumn>& columns, std::vector<SourceRow>& rows) -> Status {
+            if (!r.index) {
+              if (Status found = findColumns(stream, columns, r); !found) return found;
+            }
+            if (!r.queue.push(std::move(rows))) {
+              return Error{ErrorCode::kUnavailable, "stopped", "", "", 0};  // stop() was called
+            }
+            rows.clear();
+            return {};
+          });
+    }();
+    if (!streamed) r.error = streamed.error();
+    r.queue.close();
+  });
+  return reading;
+}
+
+Status SyncEngine::findColumns(const Stream& stream, const std::vector<QueryColumn>& columns,
+                               Reading& reading) const {
+  std::vector<std::string> names;
+  for (const auto& column : columns) names.push_back(column.name);
+  const ColumnIndex& index = reading.index.emplace(std::move(names));
+  for (const auto& column : stream.key_columns) {
+    reading.key_positions.push_back(index.find(column));
+    if (index.find(column) < 0) {
+      return Error{ErrorCode::kInvalidArgument, "the query has no key column '" + column + "'",
+                   "key", mapping_.file.string(), 0};
+    }
   }
+  if (stream.watermark) {
+    for (const auto& column : stream.watermark->columns) {
+      const int position = index.find(column);
+      if (position < 0) {
+        return Error{ErrorCode::kInvalidArgument,
+                     "the query has no watermark column '" + column + "'", "incremental",
+                     mapping_.file.string(), 0};
+      }
+      reading.watermark_positions.push_back(position);
+    }
+  }
+  if (stream.kind == Stream::Kind::kTwins && stream.twin->withdraw_when &&
+      index.find(stream.twin->withdraw_when->column) < 0) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "the query has no column '" + stream.twin->withdraw_when->column + "'",
+                 "withdraw_when.column", mapping_.file.string(), 0};
+  }
+  return {};
+}
+
+Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncOptions& options,
+                             StreamReport& report) {
+  const std::string& source_name = mapping_.source.name;
+  // Row keys of this stream now in quarantine: those that validate this time leave it.
+  auto quarantined_keys = store_.quarantinedRowKeys(source_name, stream.name);
+  if (!quarantined_keys) return quarantined_keys.error();
+  const std::set<std::string> quarantined = std::move(quarantined_keys).value();
+  const std::optional<ColumnIndex>& index = reading.index;
+  const std::vector<int>& key_positions = reading.key_positions;
+  const std::vector<int>& watermark_positions = reading.watermark_positions;
+  const std::optional<uint64_t>& total = reading.total;
+
   const auto started = Clock::now();
   std::vector<SourceRow> carried;  // rows of a group that may continue in the next batch
-  std::optional<ColumnIndex> index;
-  std::vector<int> watermark_positions;
-  std::vector<int> key_positions;
 
   // Turns the rows read so far into a batch of complete row groups; the last group may
   // continue in the next rows and is carried over unless this is the final call.
@@ -312,7 +411,6 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
     std::optional<store::SyncBatch> batch;  // nothing to write, just progress
     uint64_t rows_read = 0;
   };
-  BoundedQueue<std::vector<SourceRow>> read_queue(2);
   BoundedQueue<Rendered> write_queue(2);
   std::mutex state_mutex;  // guards failure and next_turn
   std::condition_variable turn_changed;
@@ -324,7 +422,7 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
       if (!failure) failure = std::move(error);
     }
     turn_changed.notify_all();
-    read_queue.close();
+    reading.queue.close();
     write_queue.close();
   };
   const auto failed = [&] {
@@ -370,58 +468,15 @@ Status SyncEngine::runStream(Stream& stream, const SyncOptions& options, StreamR
     writers.emplace_back(write);
   }
 
-  std::thread reader([&] {
-    Status streamed = source_.stream(
-      sql, mapping_.source.batch_size,
-      [&](const std::vector<QueryColumn>& columns, std::vector<SourceRow>& rows) -> Status {
-        if (!index) {
-          std::vector<std::string> names;
-          for (const auto& column : columns) names.push_back(column.name);
-          index.emplace(std::move(names));
-          for (const auto& column : stream.key_columns) {
-            key_positions.push_back(index->find(column));
-            if (index->find(column) < 0) {
-              return Error{ErrorCode::kInvalidArgument,
-                           "the query has no key column '" + column + "'", "key",
-                           mapping_.file.string(), 0};
-            }
-          }
-          if (stream.watermark) {
-            for (const auto& column : stream.watermark->columns) {
-              const int position = index->find(column);
-              if (position < 0) {
-                return Error{ErrorCode::kInvalidArgument,
-                             "the query has no watermark column '" + column + "'", "incremental",
-                             mapping_.file.string(), 0};
-              }
-              watermark_positions.push_back(position);
-            }
-          }
-          if (stream.kind == Stream::Kind::kTwins && stream.twin->withdraw_when &&
-              index->find(stream.twin->withdraw_when->column) < 0) {
-            return Error{ErrorCode::kInvalidArgument,
-                         "the query has no column '" + stream.twin->withdraw_when->column + "'",
-                         "withdraw_when.column", mapping_.file.string(), 0};
-          }
-        }
-        if (!read_queue.push(std::move(rows))) {
-          return Error{ErrorCode::kUnavailable, "stopped", "", "", 0};  // another stage failed
-        }
-        rows.clear();
-        return {};
-      });
-    if (!streamed) fail(streamed.error());
-    read_queue.close();
-  });
-
   uint64_t rows_read = 0;
   uint64_t turns = 0;
   bool open = true;
-  while (std::optional<std::vector<SourceRow>> rows = read_queue.pop()) {
+  while (std::optional<std::vector<SourceRow>> rows = reading.queue.pop()) {
     rows_read += rows->size();
     if (open) open = write_queue.push({turns++, process(*rows, false), rows_read});
   }
-  reader.join();
+  reading.stop();
+  if (reading.error) fail(*reading.error);  // after a failure of ours, it only says "stopped"
   if (!failed() && !carried.empty()) {
     std::vector<SourceRow> none;
     write_queue.push({turns++, process(none, true), rows_read});

@@ -50,10 +50,16 @@ class SyncEngineTest : public testing::PostgresTestSuite {
     return opened.ok() ? std::move(opened).value() : nullptr;
   }
 
-  Result<SyncReport> sync(store::StateStore& store, bool full = false) {
+  Result<SyncReport> sync(store::StateStore& store, bool full = false, bool lookahead = false) {
     auto source = connectPostgresSource(mapping_->source, {});
     if (!source) return source.error();
-    SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier);
+    std::unique_ptr<SourceConnector> second;
+    if (lookahead) {
+      auto connected = connectPostgresSource(mapping_->source, {});
+      if (!connected) return connected.error();
+      second = std::move(connected).value();
+    }
+    SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier, second.get());
     SyncOptions options;
     options.full = full;
     return engine.run(options);
@@ -231,6 +237,41 @@ TEST_F(SyncEngineTest, CrashBetweenBatchWriteAndCommitLosesAndDuplicatesNothing)
   EXPECT_EQ(
       count("SELECT count(*) - count(DISTINCT (global_asset_id, aspect_urn)) FROM cxgw_aspects"),
       0);
+}
+
+TEST_F(SyncEngineTest, ReadingAheadOnASecondConnectionStoresWhatOneConnectionStores) {
+  auto ahead = sync(*store_, /*full=*/true, /*lookahead=*/true);
+  ASSERT_TRUE(ahead.ok()) << ahead.error().describe();
+  auto quarantined_ahead = store_->quarantine("");
+  ASSERT_TRUE(quarantined_ahead.ok());
+  auto counts_ahead = store_->counts();
+  ASSERT_TRUE(counts_ahead.ok());
+
+  // The same rows synced again over one connection find everything already stored.
+  auto single = sync(*store_, /*full=*/true);
+  ASSERT_TRUE(single.ok()) << single.error().describe();
+  ASSERT_EQ(ahead.value().streams.size(), single.value().streams.size());
+  for (size_t i = 0; i < single.value().streams.size(); ++i) {
+    const StreamReport& a = ahead.value().streams[i];
+    const StreamReport& b = single.value().streams[i];
+    EXPECT_EQ(a.stream, b.stream);
+    EXPECT_EQ(a.rows, b.rows) << a.stream;
+    EXPECT_EQ(b.aspects_changed, 0U) << b.stream;
+    EXPECT_EQ(a.aspects_changed, b.aspects_unchanged) << b.stream;
+  }
+  EXPECT_GT(counts_ahead.value().aspects, 0U);
+  auto counts_single = store_->counts();
+  ASSERT_TRUE(counts_single.ok());
+  EXPECT_EQ(counts_single.value().twins, counts_ahead.value().twins);
+  EXPECT_EQ(counts_single.value().aspects, counts_ahead.value().aspects);
+  EXPECT_EQ(counts_single.value().last_change_sequence, counts_ahead.value().last_change_sequence);
+  auto quarantined_single = store_->quarantine("");
+  ASSERT_TRUE(quarantined_single.ok());
+  ASSERT_EQ(quarantined_single.value().size(), quarantined_ahead.value().size());
+  for (size_t i = 0; i < quarantined_single.value().size(); ++i) {
+    EXPECT_EQ(quarantined_single.value()[i].entry.row_key,
+              quarantined_ahead.value()[i].entry.row_key);
+  }
 }
 
 TEST_F(SyncEngineTest, FullResyncChangesNothingThatDidNotChange) {

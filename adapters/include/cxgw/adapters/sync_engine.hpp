@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,18 +66,28 @@ struct SyncOptions {
 
 class SyncEngine {
  public:
-  // All references must outlive the engine.
+  // All references must outlive the engine. `lookahead`, optional, is a second connection to
+  // the same source: with it, each stream's query starts while the previous stream is still
+  // being written, which hides the time a query takes to produce its first row (e.g. sorting).
   SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
-             const schemas::SchemaRegistry& schemas, std::string supplier_bpnl);
+             const schemas::SchemaRegistry& schemas, std::string supplier_bpnl,
+             SourceConnector* lookahead = nullptr);
 
   Result<SyncReport> run(const SyncOptions& options);
 
  private:
   struct Stream;
-  Status runStream(Stream& stream, const SyncOptions& options, StreamReport& report);
+  struct Reading;
+  Result<std::unique_ptr<Reading>> startReading(const Stream& stream, SourceConnector& source,
+                                                const SyncOptions& options);
+  Status findColumns(const Stream& stream, const std::vector<QueryColumn>& columns,
+                     Reading& reading) const;
+  Status runStream(const Stream& stream, Reading& reading, const SyncOptions& options,
+                   StreamReport& report);
 
   const Mapping& mapping_;
   SourceConnector& source_;
+  SourceConnector* const lookahead_;
   store::StateStore& store_;
   const schemas::SchemaRegistry& schemas_;
   const std::string twin_namespace_;
