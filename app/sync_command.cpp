@@ -122,17 +122,19 @@ int runSync(const std::filesystem::path& config_file, bool full, bool report) {
       exit_code = 1;
       continue;
     }
-    // A second connection reads the next stream's query ahead; it does not LISTEN.
+    // Two more connections start the next two streams' queries ahead; they do not LISTEN.
     adapters::SourceSettings lookahead_settings = mapping.source;
     lookahead_settings.notify_channel.clear();
-    auto lookahead = adapters::connectPostgresSource(lookahead_settings, processEnvironment());
-    if (!lookahead) {
-      std::cerr << "cxgw: " << mapping.source.name << ": " << lookahead.error().describe() << "\n";
-      exit_code = 1;
-      continue;
+    std::vector<std::unique_ptr<adapters::SourceConnector>> lookahead;
+    for (int i = 0; i < 2; ++i) {
+      auto connected = adapters::connectPostgresSource(lookahead_settings, processEnvironment());
+      if (!connected) break;  // then with fewer; the first connection worked
+      lookahead.push_back(std::move(connected).value());
     }
+    std::vector<adapters::SourceConnector*> ahead;
+    for (const auto& connector : lookahead) ahead.push_back(connector.get());
     adapters::SyncEngine engine(mapping, *source.value(), *store.value(), schemas.value(),
-                                config->supplier.bpnl, lookahead.value().get());
+                                config->supplier.bpnl, ahead);
     ProgressPrinter progress(terminal);
     auto result = engine.run(adapters::SyncOptions{full, terminal, std::ref(progress)});
     if (!result) {

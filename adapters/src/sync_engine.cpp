@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -55,10 +56,10 @@ struct SyncEngine::Stream {
 
 SyncEngine::SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
                        const schemas::SchemaRegistry& schemas, std::string supplier_bpnl,
-                       SourceConnector* lookahead)
+                       std::vector<SourceConnector*> lookahead)
     : mapping_(mapping),
       source_(source),
-      lookahead_(lookahead),
+      lookahead_(std::move(lookahead)),
       store_(store),
       schemas_(schemas),
       twin_namespace_(supplierTwinNamespace(supplier_bpnl)) {}
@@ -80,33 +81,29 @@ Result<SyncReport> SyncEngine::run(const SyncOptions& options) {
                        aspect.incremental ? &*aspect.incremental : nullptr,
                        mapping_.twinClass(aspect.twin_class), &aspect});
   }
-  // With a second connection, stream i reads on connection i % 2 and the next stream's query
-  // starts as soon as stream i's does; its rows wait in its queue until stream i is written.
-  const auto connectionFor = [this](size_t i) -> SourceConnector& {
-    return lookahead_ != nullptr && i % 2 == 1 ? *lookahead_ : source_;
-  };
+  // With n connections (the source plus the look-ahead ones), stream i reads on connection
+  // i % n, and the queries of the next n - 1 streams start as soon as stream i's does; their
+  // rows wait in their queues until their turn.
+  std::vector<SourceConnector*> connections{&source_};
+  connections.insert(connections.end(), lookahead_.begin(), lookahead_.end());
   const auto named = [](const Stream& stream, Error error) {
     error.message = "stream " + stream.name + ": " + error.message;
     return error;
   };
   SyncReport report;
-  std::unique_ptr<Reading> next;
+  std::deque<std::unique_ptr<Reading>> readings;  // of streams i, i + 1, ...
   for (size_t i = 0; i < streams.size(); ++i) {
     const Stream& stream = streams[i];
     StreamReport stream_report;
     stream_report.stream = stream.name;
     const auto started = Clock::now();
-    std::unique_ptr<Reading> current = std::move(next);
-    if (!current) {
-      auto reading = startReading(stream, connectionFor(i), options);
-      if (!reading) return named(stream, reading.error());
-      current = std::move(reading).value();
+    for (size_t j = i + readings.size(); j < streams.size() && j < i + connections.size(); ++j) {
+      auto reading = startReading(streams[j], *connections[j % connections.size()], options);
+      if (!reading) return named(streams[j], reading.error());
+      readings.push_back(std::move(reading).value());
     }
-    if (lookahead_ != nullptr && i + 1 < streams.size()) {
-      auto reading = startReading(streams[i + 1], connectionFor(i + 1), options);
-      if (!reading) return named(streams[i + 1], reading.error());
-      next = std::move(reading).value();
-    }
+    const std::unique_ptr<Reading> current = std::move(readings.front());
+    readings.pop_front();
     Status status = runStream(stream, *current, options, stream_report);
     stream_report.elapsed = Clock::now() - started;
     report.streams.push_back(stream_report);

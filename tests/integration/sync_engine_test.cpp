@@ -53,13 +53,15 @@ class SyncEngineTest : public testing::PostgresTestSuite {
   Result<SyncReport> sync(store::StateStore& store, bool full = false, bool lookahead = false) {
     auto source = connectPostgresSource(mapping_->source, {});
     if (!source) return source.error();
-    std::unique_ptr<SourceConnector> second;
-    if (lookahead) {
+    std::vector<std::unique_ptr<SourceConnector>> more;
+    std::vector<SourceConnector*> ahead;
+    for (int i = 0; lookahead && i < 2; ++i) {
       auto connected = connectPostgresSource(mapping_->source, {});
       if (!connected) return connected.error();
-      second = std::move(connected).value();
+      more.push_back(std::move(connected).value());
+      ahead.push_back(more.back().get());
     }
-    SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier, second.get());
+    SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier, ahead);
     SyncOptions options;
     options.full = full;
     return engine.run(options);
@@ -239,7 +241,7 @@ TEST_F(SyncEngineTest, CrashBetweenBatchWriteAndCommitLosesAndDuplicatesNothing)
       0);
 }
 
-TEST_F(SyncEngineTest, ReadingAheadOnASecondConnectionStoresWhatOneConnectionStores) {
+TEST_F(SyncEngineTest, ReadingAheadOnMoreConnectionsStoresWhatOneConnectionStores) {
   auto ahead = sync(*store_, /*full=*/true, /*lookahead=*/true);
   ASSERT_TRUE(ahead.ok()) << ahead.error().describe();
   auto quarantined_ahead = store_->quarantine("");

@@ -66,12 +66,13 @@ struct SyncOptions {
 
 class SyncEngine {
  public:
-  // All references must outlive the engine. `lookahead`, optional, is a second connection to
-  // the same source: with it, each stream's query starts while the previous stream is still
-  // being written, which hides the time a query takes to produce its first row (e.g. sorting).
+  // All references must outlive the engine. `lookahead`, optional, are more connections to
+  // the same source: with k of them, the queries of the next k streams start while the current
+  // stream is still being written, which hides the time a query takes to produce its first
+  // row (e.g. sorting) behind the work before it.
   SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
              const schemas::SchemaRegistry& schemas, std::string supplier_bpnl,
-             SourceConnector* lookahead = nullptr);
+             std::vector<SourceConnector*> lookahead = {});
 
   Result<SyncReport> run(const SyncOptions& options);
 
@@ -87,7 +88,7 @@ class SyncEngine {
 
   const Mapping& mapping_;
   SourceConnector& source_;
-  SourceConnector* const lookahead_;
+  const std::vector<SourceConnector*> lookahead_;
   store::StateStore& store_;
   const schemas::SchemaRegistry& schemas_;
   const std::string twin_namespace_;
