@@ -122,19 +122,11 @@ int runSync(const std::filesystem::path& config_file, bool full, bool report) {
       exit_code = 1;
       continue;
     }
-    // Two more connections start the next two streams' queries ahead; they do not LISTEN.
-    adapters::SourceSettings lookahead_settings = mapping.source;
-    lookahead_settings.notify_channel.clear();
-    std::vector<std::unique_ptr<adapters::SourceConnector>> lookahead;
-    for (int i = 0; i < 2; ++i) {
-      auto connected = adapters::connectPostgresSource(lookahead_settings, processEnvironment());
-      if (!connected) break;  // then with fewer; the first connection worked
-      lookahead.push_back(std::move(connected).value());
-    }
-    std::vector<adapters::SourceConnector*> ahead;
-    for (const auto& connector : lookahead) ahead.push_back(connector.get());
+    // Two more connections start the next two streams' queries ahead.
+    const auto lookahead = adapters::connectReadAhead(mapping.source, processEnvironment(),
+                                                      adapters::kReadAheadConnections);
     adapters::SyncEngine engine(mapping, *source.value(), *store.value(), schemas.value(),
-                                config->supplier.bpnl, ahead);
+                                config->supplier.bpnl, lookahead);
     ProgressPrinter progress(terminal);
     auto result = engine.run(adapters::SyncOptions{full, terminal, std::ref(progress)});
     if (!result) {

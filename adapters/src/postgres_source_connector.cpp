@@ -118,7 +118,7 @@ class PostgresSourceConnector final : public SourceConnector {
         batch.push_back(std::move(row));
         if (batch.size() >= batch_size) {
           if (Status status = on_batch(columns, batch); !status) {
-            copy.complete();
+            abandon(copy);
             return status;
           }
           batch.clear();
@@ -135,9 +135,27 @@ class PostgresSourceConnector final : public SourceConnector {
     }
   }
 
+  // Stops a COPY whose rows are no longer wanted: the server cancels the query instead of
+  // sending the rest (possibly millions of rows) only to have them thrown away.
+  void abandon(pqxx::stream_from& copy) {
+    try {
+      connection_->cancel_query();
+      copy.complete();
+    } catch (const std::exception&) {
+      // "canceling statement due to user request": expected; the transaction rolls back.
+    }
+  }
+
+  // The session runs with standard_conforming_strings on (see connectPostgresSource), where a
+  // string literal escapes only its quote character. Needs no round trip, so it also works on a
+  // connection that has just broken (the query using it then fails, with a clear error).
   std::string quote(const std::string& text) override {
-    pqxx::nontransaction tx(*connection_);
-    return tx.quote(text);
+    std::string out = "'";
+    for (const char c : text) {
+      if (c == '\'') out.push_back('\'');
+      out.push_back(c);
+    }
+    return out + "'";
   }
 
   Result<bool> awaitNotification(std::chrono::milliseconds timeout) override {
@@ -206,10 +224,12 @@ Result<std::unique_ptr<SourceConnector>> connectPostgresSource(const SourceSetti
   }
   // Session settings: read-only whatever the role may do, bounded statements, and values
   // printed in the forms the transforms read.
-  conninfo += " options=" +
-              connectionValue("-c default_transaction_read_only=on -c statement_timeout=" +
-                              std::to_string(settings.statement_timeout.count()) +
-                              " -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601");
+  conninfo +=
+      " options=" + connectionValue(
+                        "-c default_transaction_read_only=on -c standard_conforming_strings=on "
+                        "-c statement_timeout=" +
+                        std::to_string(settings.statement_timeout.count()) +
+                        " -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601");
   try {
     auto connection = std::make_unique<pqxx::connection>(conninfo);
     auto connector =
@@ -221,6 +241,20 @@ Result<std::unique_ptr<SourceConnector>> connectPostgresSource(const SourceSetti
     error.code = ErrorCode::kUnavailable;
     return error;
   }
+}
+
+std::vector<std::unique_ptr<SourceConnector>> connectReadAhead(const SourceSettings& settings,
+                                                               const Environment& environment,
+                                                               size_t count) {
+  SourceSettings quiet = settings;
+  quiet.notify_channel.clear();
+  std::vector<std::unique_ptr<SourceConnector>> connections;
+  for (size_t i = 0; i < count; ++i) {
+    auto connected = connectPostgresSource(quiet, environment);
+    if (!connected) break;
+    connections.push_back(std::move(connected).value());
+  }
+  return connections;
 }
 
 }  // namespace cxgw::adapters

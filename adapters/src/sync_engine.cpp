@@ -56,10 +56,14 @@ struct SyncEngine::Stream {
 
 SyncEngine::SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
                        const schemas::SchemaRegistry& schemas, std::string supplier_bpnl,
-                       std::vector<SourceConnector*> lookahead)
+                       const std::vector<std::unique_ptr<SourceConnector>>& lookahead)
     : mapping_(mapping),
       source_(source),
-      lookahead_(std::move(lookahead)),
+      lookahead_([&lookahead] {
+        std::vector<SourceConnector*> connections;
+        for (const auto& connection : lookahead) connections.push_back(connection.get());
+        return connections;
+      }()),
       store_(store),
       schemas_(schemas),
       twin_namespace_(supplierTwinNamespace(supplier_bpnl)) {}
@@ -133,8 +137,9 @@ struct SyncEngine::Reading {
   }
 };
 
-Result<std::unique_ptr<SyncEngine::Reading>> SyncEngine::startReading(
-    const Stream& stream, SourceConnector& source, const SyncOptions& options) {
+Result<std::unique_ptr<SyncEngine::Reading>> SyncEngine::startReading(const Stream& stream,
+                                                                      SourceConnector& source,
+                                                                      const SyncOptions& options) {
   std::optional<store::SyncWatermark> last;
   if (stream.watermark && !options.full) {
     auto stored = store_.watermark(mapping_.source.name, stream.name);

@@ -91,6 +91,7 @@ void SyncScheduler::sleepFor(std::chrono::milliseconds duration) {
 void SyncScheduler::loop() {
   const std::string& name = mapping_.source.name;
   std::unique_ptr<SourceConnector> source;
+  std::vector<std::unique_ptr<SourceConnector>> lookahead;
   std::chrono::milliseconds backoff = kFirstBackoff;
   while (!stopping_) {
     Status outcome;
@@ -103,7 +104,10 @@ void SyncScheduler::loop() {
       }
     }
     if (source) {
-      SyncEngine engine(mapping_, *source, store_, schemas_, supplier_bpnl_);
+      if (lookahead.empty()) {
+        lookahead = connectReadAhead(mapping_.source, environment_, kReadAheadConnections);
+      }
+      SyncEngine engine(mapping_, *source, store_, schemas_, supplier_bpnl_, lookahead);
       auto report = engine.run(SyncOptions{});
       if (report) {
         for (const auto& stream : report.value().streams) {
@@ -121,6 +125,7 @@ void SyncScheduler::loop() {
       } else {
         outcome = report.error();
         source.reset();  // reconnect next time; the connection may be what failed
+        lookahead.clear();
       }
     }
     if (auto counts = store_.counts(); counts) {

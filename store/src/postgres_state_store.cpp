@@ -361,9 +361,7 @@ class PostgresStateStore final : public StateStore {
                         row[4].as<int64_t>(),     row[5].as<bool>()};
   }
 
-  void connect() {
-    connection_ = std::make_unique<pqxx::connection>(options_.connection_string);
-  }
+  void connect() { connection_ = std::make_unique<pqxx::connection>(options_.connection_string); }
 
   // A connection for one commit, with its own staging tables; at most kWriters exist.
   std::unique_ptr<pqxx::connection> acquireWriter() {
@@ -434,10 +432,10 @@ class PostgresStateStore final : public StateStore {
 
   static void copyTwins(pqxx::work& tx, const std::string& table,
                         const std::vector<const TwinRow*>& rows) {
-    pqxx::stream_to copy(tx, table,
-                         std::vector<std::string>{"global_asset_id", "id_short",
-                                                  "digital_twin_type", "specific_asset_ids",
-                                                  "visible_to", "content_hash"});
+    pqxx::stream_to copy(
+        tx, table,
+        std::vector<std::string>{"global_asset_id", "id_short", "digital_twin_type",
+                                 "specific_asset_ids", "visible_to", "content_hash"});
     for (const TwinRow* row : rows) {
       copy << std::tie(row->twin->global_asset_id, row->twin->id_short,
                        row->twin->digital_twin_type, row->asset_ids, row->visible_to, row->hash);
@@ -554,9 +552,9 @@ class PostgresStateStore final : public StateStore {
       }
     }
     const auto copy = [&tx](const std::string& table, const std::vector<Row>& rows) {
-      pqxx::stream_to out(tx, table,
-                          std::vector<std::string>{"global_asset_id", "aspect_urn", "payload",
-                                                   "content_hash"});
+      pqxx::stream_to out(
+          tx, table,
+          std::vector<std::string>{"global_asset_id", "aspect_urn", "payload", "content_hash"});
       for (const Row& row : rows) {
         out << std::tie(row.aspect->global_asset_id, row.aspect->aspect_urn, row.aspect->payload,
                         row.hash);
@@ -600,14 +598,14 @@ class PostgresStateStore final : public StateStore {
                           const std::vector<QuarantineEntry>& quarantined, BatchOutcome& outcome) {
     if (!batch.withdrawals.empty()) {
       std::vector<std::string> ids;
-      for (const Withdrawal& withdrawal : batch.withdrawals) ids.push_back(withdrawal.global_asset_id);
+      for (const Withdrawal& withdrawal : batch.withdrawals)
+        ids.push_back(withdrawal.global_asset_id);
       const std::string id_array = arrayLiteral(ids);
-      outcome.twins_withdrawn =
-          tx.exec_params0(
-                "UPDATE cxgw_twins SET withdrawn = true, updated_at = now() "
-                "WHERE NOT withdrawn AND global_asset_id = ANY ($1::text[])",
-                id_array)
-              .affected_rows();
+      outcome.twins_withdrawn = tx.exec_params0(
+                                      "UPDATE cxgw_twins SET withdrawn = true, updated_at = now() "
+                                      "WHERE NOT withdrawn AND global_asset_id = ANY ($1::text[])",
+                                      id_array)
+                                    .affected_rows();
       tx.exec_params0(
           "UPDATE cxgw_aspects SET withdrawn = true, updated_at = now(), "
           "change_sequence = nextval('cxgw_change_sequence') "

@@ -53,14 +53,8 @@ class SyncEngineTest : public testing::PostgresTestSuite {
   Result<SyncReport> sync(store::StateStore& store, bool full = false, bool lookahead = false) {
     auto source = connectPostgresSource(mapping_->source, {});
     if (!source) return source.error();
-    std::vector<std::unique_ptr<SourceConnector>> more;
-    std::vector<SourceConnector*> ahead;
-    for (int i = 0; lookahead && i < 2; ++i) {
-      auto connected = connectPostgresSource(mapping_->source, {});
-      if (!connected) return connected.error();
-      more.push_back(std::move(connected).value());
-      ahead.push_back(more.back().get());
-    }
+    const auto ahead = connectReadAhead(mapping_->source, {}, lookahead ? 2 : 0);
+    if (ahead.size() != (lookahead ? 2U : 0U)) return Error{ErrorCode::kUnavailable, "", "", "", 0};
     SyncEngine engine(*mapping_, *source.value(), store, *registry_, kSupplier, ahead);
     SyncOptions options;
     options.full = full;

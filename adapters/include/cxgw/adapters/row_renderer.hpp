@@ -7,8 +7,8 @@
 // is returned as a RenderIssue naming the payload field (JSON Pointer) and the reason, so the
 // row can be quarantined. Pure; safe from any thread.
 
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 

@@ -54,4 +54,10 @@ class SourceConnector {
 Result<std::unique_ptr<SourceConnector>> connectPostgresSource(const SourceSettings& settings,
                                                                const Environment& environment);
 
+// Up to `count` more connections to the same source, for SyncEngine's read-ahead. They do not
+// LISTEN. Fewer (or none) when the server refuses more: the engine works with any number.
+std::vector<std::unique_ptr<SourceConnector>> connectReadAhead(const SourceSettings& settings,
+                                                               const Environment& environment,
+                                                               size_t count);
+
 }  // namespace cxgw::adapters

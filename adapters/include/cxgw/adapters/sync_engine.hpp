@@ -66,13 +66,13 @@ struct SyncOptions {
 
 class SyncEngine {
  public:
-  // All references must outlive the engine. `lookahead`, optional, are more connections to
-  // the same source: with k of them, the queries of the next k streams start while the current
-  // stream is still being written, which hides the time a query takes to produce its first
-  // row (e.g. sorting) behind the work before it.
+  // All references must outlive the engine, and so must the connections in `lookahead`:
+  // optional, more connections to the same source (see connectReadAhead()): with k of them, the
+  // queries of the next k streams start while the current stream is still being written, which
+  // hides the time a query takes to produce its first row (e.g. sorting) behind the work before it.
   SyncEngine(const Mapping& mapping, SourceConnector& source, store::StateStore& store,
              const schemas::SchemaRegistry& schemas, std::string supplier_bpnl,
-             std::vector<SourceConnector*> lookahead = {});
+             const std::vector<std::unique_ptr<SourceConnector>>& lookahead = {});
 
   Result<SyncReport> run(const SyncOptions& options);
 
@@ -93,6 +93,10 @@ class SyncEngine {
   const schemas::SchemaRegistry& schemas_;
   const std::string twin_namespace_;
 };
+
+// How many read-ahead connections `cxgw sync` and `cxgw serve` open per source, besides the
+// main one.
+inline constexpr size_t kReadAheadConnections = 2;
 
 // "^BPNL[0-9A-Z]{12}$": the form a partner BPN must have before a twin is shown to it.
 bool isBpnl(const std::string& text);

@@ -10,8 +10,8 @@
 //
 // Reads share one connection, guarded by a mutex; commits use a pool of two more connections,
 // so that two commits can do their work at once (parallelCommits() is 2). A broken connection
-// is reopened on the next call. Errors (unreachable server, failed statement) come back as kUnavailable or
-// kInternal with the server's message; nothing is thrown to the caller.
+// is reopened on the next call. Errors (unreachable server, failed statement) come back as
+// kUnavailable or kInternal with the server's message; nothing is thrown to the caller.
 
 #include <functional>
 #include <memory>
