@@ -91,7 +91,6 @@ void SyncScheduler::sleepFor(std::chrono::milliseconds duration) {
 void SyncScheduler::loop() {
   const std::string& name = mapping_.source.name;
   std::unique_ptr<SourceConnector> source;
-  std::vector<std::unique_ptr<SourceConnector>> lookahead;
   std::chrono::milliseconds backoff = kFirstBackoff;
   while (!stopping_) {
     Status outcome;
@@ -104,9 +103,16 @@ void SyncScheduler::loop() {
       }
     }
     if (source) {
-      if (lookahead.empty()) {
-        lookahead = connectReadAhead(mapping_.source, environment_, kReadAheadConnections);
+      // Until a sync has succeeded (the initial load, which may be large), the run reads
+      // ahead on connections of its own; the small incremental runs after it do without.
+      bool initial = false;
+      {
+        std::lock_guard lock(mutex_);
+        initial = !health_.ever_synced;
       }
+      const auto lookahead =
+          initial ? connectReadAhead(mapping_.source, environment_, kReadAheadConnections)
+                  : std::vector<std::unique_ptr<SourceConnector>>{};
       SyncEngine engine(mapping_, *source, store_, schemas_, supplier_bpnl_, lookahead);
       auto report = engine.run(SyncOptions{});
       if (report) {
@@ -125,7 +131,6 @@ void SyncScheduler::loop() {
       } else {
         outcome = report.error();
         source.reset();  // reconnect next time; the connection may be what failed
-        lookahead.clear();
       }
     }
     if (auto counts = store_.counts(); counts) {
