@@ -324,4 +324,19 @@ echo "inside another statement, e.g. the SELECT of a COPY or a foreign-key check
            left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
       FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10"
 fi
+
+# --- re-sync: the same full sync again into the store the last round filled ---------------------
+# After the report, so that pg_stat_statements above shows only the last round. Nothing
+# changed in the ERP, so nothing may be written: every payload hashes the same. This
+# is what a nightly `cxgw sync --full` of an unchanged ERP costs. Once, not a median.
+log "re-sync into the filled store"
+resync_out=$WORK/resync.out
+(cd "$WORK" && /usr/bin/time -v -o "$WORK/time.resync" "$CXGW" sync --config "$CONFIG" --full) >"$resync_out" 2>&1 </dev/null ||
+  { cat "$resync_out" >&2; die "the re-sync failed"; }
+RESYNC_WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.resync")
+RESYNC_CHANGED=$(awk '$3 == "rows" && $4 == "in" {for (i = 1; i <= NF; i++) if ($i == "aspects" && $(i + 1) == "changed,") s += $(i - 1)} END {print s + 0}' "$resync_out")
+echo
+echo "re-sync: the same 'cxgw sync --full' again into the filled store (nothing changed in the ERP):" \
+  "$RESYNC_WALL s wall, ratio $(printf %.3f "$(calc "$m_copy_total / $RESYNC_WALL")") of COPY," \
+  "$RESYNC_CHANGED aspects changed (must be 0)"
 exit 0
