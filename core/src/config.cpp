@@ -323,6 +323,11 @@ const std::vector<KeySpec>& keyTable() {
     keys.push_back(pathListKey(
         "sync.mappings", "ERP mapping files that serve and sync run",
         [](auto& c) -> auto& { return c.sync.mappings; }));
+    keys.push_back(pathKey(
+        "policies.directory",
+        "directory of the policy library (JSON-LD policy and contract definitions, BPN groups); "
+        "reloaded on SIGHUP and on change",
+        [](auto& c) -> auto& { return c.policies.directory; }));
     for (KeySpec& spec : keys) spec.info.env_variable = environmentVariableFor(spec.info.key);
     return keys;
   }();
@@ -496,6 +501,14 @@ std::optional<Error> validate(const GatewayConfig& config,
   }
   for (const auto& mapping : config.sync.mappings) {
     if (auto error = checkFile(mapping, "sync.mappings", values, file)) return error;
+  }
+  if (!config.policies.directory.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(config.policies.directory, ec)) {
+      return configError(ErrorCode::kNotFound,
+                         "directory " + config.policies.directory.string() + " does not exist",
+                         "policies.directory", file, lineFor("policies.directory"));
+    }
   }
   for (const auto& directory : config.schemas.directories) {
     std::error_code ec;

@@ -243,7 +243,15 @@ std::string actionVerb(const std::string& action_iri, const std::optional<Action
 std::string ruleSentence(std::string_view kind, const Rule& rule) {
   std::vector<Phrase> phrases;
   collect(rule.constraints, phrases);
-  const std::string partner = joinCategory(phrases, Category::kPartner, " and ");
+  // "with an active membership that have signed X and that hold Y": the "that" clauses follow.
+  std::vector<Phrase> leading, clauses;
+  for (const Phrase& p : phrases) {
+    if (p.category != Category::kPartner) continue;
+    (p.text.rfind("that ", 0) == 0 ? clauses : leading).push_back(p);
+  }
+  std::string partner = joinCategory(leading, Category::kPartner, " and ");
+  const std::string that = joinCategory(clauses, Category::kPartner, " and ");
+  if (!that.empty()) partner += (partner.empty() ? "" : " ") + that;
   std::string tail;
   for (Category category : {Category::kPurpose, Category::kOther, Category::kTime}) {
     const std::string part =

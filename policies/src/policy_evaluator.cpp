@@ -491,6 +491,15 @@ class ConstraintEvaluator {
   const bool texts_;
 };
 
+// The text of the first constraint that did not hold, as deep as the tree goes: the reason a
+// reader needs, rather than "all of 3 conditions: 2 hold".
+const std::string& firstFailingLeaf(const Explanation& node) {
+  for (const Explanation& child : node.children) {
+    if (child.outcome != Outcome::kHolds) return firstFailingLeaf(child);
+  }
+  return node.text;
+}
+
 bool ruleAppliesTo(const Rule& rule, Scope scope) {
   if (!rule.action) return false;
   if (scope == Scope::kCatalog)
@@ -581,7 +590,7 @@ Decision evaluatePolicy(const Policy& policy, const PartnerClaims& claims,
         ++holding;
       } else if (partner_text.empty() && failure.empty()) {
         partner_text = std::move(constraint_partner_text);
-        failure = texts ? child.text : std::string("a constraint does not hold");
+        failure = texts ? firstFailingLeaf(child) : std::string("a constraint does not hold");
         if (failure.empty()) failure = "a constraint does not hold";
       }
       if (texts) node.children.push_back(std::move(child));

@@ -273,6 +273,12 @@ std::vector<LintFinding> PolicyLibraryBuilder::findings() const {
   return out;
 }
 
+std::vector<const StoredPolicy*> PolicyLibraryBuilder::parsedPolicies() const {
+  std::vector<const StoredPolicy*> out;
+  for (const auto& [id, stored] : library_.policies_) out.push_back(&stored);
+  return out;
+}
+
 Result<std::shared_ptr<const PolicyLibrary>> PolicyLibraryBuilder::build() const {
   auto library = std::make_shared<PolicyLibrary>(library_);
   for (LintFinding& finding : findings()) {

@@ -89,6 +89,12 @@ struct SyncSettings {
   std::vector<std::filesystem::path> mappings;  // ERP mapping files; serve syncs each of them
 };
 
+struct PolicySettings {
+  // The policy library: PolicyDefinitions, ContractDefinitions and BPN groups as JSON-LD files
+  // (docs/policies.md); empty: no library, so nothing is offered.
+  std::filesystem::path directory;
+};
+
 struct GatewayConfig {
   ServerSettings server;
   LoggingSettings logging;
@@ -96,6 +102,7 @@ struct GatewayConfig {
   StoreSettings store;
   SchemaSettings schemas;
   SyncSettings sync;
+  PolicySettings policies;
 };
 
 // Where the effective value of a key came from.

@@ -104,6 +104,9 @@ class PolicyLibraryBuilder {
   // policies use the wrong action for their role).
   std::vector<LintFinding> findings() const;
 
+  // Every policy parsed so far, valid or not (for explaining a policy that does not lint).
+  std::vector<const StoredPolicy*> parsedPolicies() const;
+
   // The library, or the first error (file, location, message) when there is any error.
   Result<std::shared_ptr<const PolicyLibrary>> build() const;
 
