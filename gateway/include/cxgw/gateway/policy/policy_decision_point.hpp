@@ -1,0 +1,74 @@
+#pragma once
+// The one place where the gateway asks the policy engine and records the answer. The DSP
+// provider (catalog, negotiation, transfer) and the data plane (data access) call it; nothing
+// else evaluates policies at run time.
+//
+// Every decision is appended to the audit trail before it is returned, and a decision that
+// cannot be recorded is refused, whatever the policy said: fail closed.
+//
+// Thread-safety: all methods may be called concurrently. The library is read through the
+// supplier function on each call, so a reloaded library takes effect at the next decision.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cxgw/policies/policy_library.hpp"
+#include "cxgw/store/audit_trail.hpp"
+
+namespace cxgw::gateway {
+
+// Who asks and what about; the request context's scope is set by each method.
+struct DecisionSubject {
+  policies::PartnerClaims claims;
+  std::string asset_id;
+  std::string twin_id;       // global asset id, where one twin is concerned
+  std::string agreement_id;  // transfer and data access
+};
+
+// What the store knows of an agreement when a transfer or data request comes in.
+struct AgreementState {
+  std::chrono::system_clock::time_point signed_at;
+  std::optional<std::chrono::system_clock::time_point> retired_at;  // set: the provider retired it
+  std::string retired_reason;
+};
+
+class PolicyDecisionPoint {
+ public:
+  using LibrarySource = std::function<std::shared_ptr<const policies::PolicyLibrary>()>;
+  using Now = std::function<std::chrono::system_clock::time_point()>;
+
+  PolicyDecisionPoint(LibrarySource library, store::AuditTrail& audit, Now now);
+
+  // Catalog: the contract definitions offering each asset to the partner. One audit record per
+  // contract definition decided, in one batch; if the batch cannot be written, nothing is
+  // offered.
+  std::vector<std::vector<const policies::ContractDefinition*>> catalog(
+      const std::vector<policies::AssetDescription>& assets, const DecisionSubject& subject,
+      std::shared_ptr<const policies::PolicyLibrary>& library_used);
+
+  policies::Decision negotiation(const policies::ContractDefinition& definition,
+                                 const policies::Policy& requested, const DecisionSubject& subject,
+                                 const std::vector<std::string>& declared_purposes);
+
+  // Transfer or data access under an agreement: refused once the agreement is retired;
+  // otherwise the agreed policy is evaluated again (expiry, credentials).
+  policies::Decision agreement(policies::Scope scope, const policies::Policy& agreed,
+                               const AgreementState& state, const DecisionSubject& subject,
+                               const std::vector<std::string>& declared_purposes);
+
+ private:
+  // Records `decision`; returns it, or a refusal when the record cannot be written.
+  policies::Decision record(policies::Decision decision, policies::Scope scope,
+                            const DecisionSubject& subject, const policies::Policy* policy,
+                            std::chrono::system_clock::time_point at);
+
+  const LibrarySource library_;
+  store::AuditTrail& audit_;
+  const Now now_;
+};
+
+}  // namespace cxgw::gateway

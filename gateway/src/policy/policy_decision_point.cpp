@@ -1,0 +1,130 @@
+#include "cxgw/gateway/policy/policy_decision_point.hpp"
+
+#include "cxgw/core/logging.hpp"
+#include "cxgw/core/timestamp.hpp"
+
+namespace cxgw::gateway {
+namespace {
+
+store::AuditEntry entryFor(const policies::Decision& decision, policies::Scope scope,
+                           const DecisionSubject& subject, const policies::Policy* policy,
+                           std::chrono::system_clock::time_point at) {
+  store::AuditEntry entry;
+  entry.time = at;
+  entry.decision = decision.allowed ? store::AuditDecision::kAllow : store::AuditDecision::kDeny;
+  entry.scope = std::string(policies::scopeName(scope));
+  entry.partner_bpn = subject.claims.bpn;
+  entry.partner_did = subject.claims.did;
+  entry.asset_id = subject.asset_id;
+  entry.twin_id = subject.twin_id;
+  entry.agreement_id = subject.agreement_id;
+  if (policy != nullptr) {
+    entry.policy_id = policy->id;
+    entry.policy_hash = policy->content_hash;
+  }
+  entry.reason = decision.reason;
+  return entry;
+}
+
+policies::Decision unrecorded(const Error& error) {
+  policies::Decision refused;
+  refused.allowed = false;
+  refused.reason = "refused because the audit record could not be written: " + error.describe();
+  refused.partner_reason = "the provider cannot record this decision right now; try again later";
+  refused.explanation.text = refused.reason;
+  return refused;
+}
+
+}  // namespace
+
+PolicyDecisionPoint::PolicyDecisionPoint(LibrarySource library, store::AuditTrail& audit, Now now)
+    : library_(std::move(library)), audit_(audit), now_(std::move(now)) {}
+
+policies::Decision PolicyDecisionPoint::record(policies::Decision decision, policies::Scope scope,
+                                               const DecisionSubject& subject,
+                                               const policies::Policy* policy,
+                                               std::chrono::system_clock::time_point at) {
+  auto written = audit_.append(entryFor(decision, scope, subject, policy, at));
+  if (!written) {
+    logError("audit record not written; the access is refused",
+             {{"scope", policies::scopeName(scope)},
+              {"partner", subject.claims.bpn},
+              {"error", written.error().describe()}});
+    return unrecorded(written.error());
+  }
+  return decision;
+}
+
+std::vector<std::vector<const policies::ContractDefinition*>> PolicyDecisionPoint::catalog(
+    const std::vector<policies::AssetDescription>& assets, const DecisionSubject& subject,
+    std::shared_ptr<const policies::PolicyLibrary>& library_used) {
+  library_used = library_();
+  std::vector<std::vector<const policies::ContractDefinition*>> none(assets.size());
+  if (!library_used) return none;
+  const policies::PolicyEngine engine(library_used);
+  policies::RequestContext context;
+  context.scope = policies::Scope::kCatalog;
+  context.now = now_();
+  std::vector<store::AuditEntry> entries;
+  for (const auto& [id, definition] : library_used->contractDefinitions()) {
+    policies::Decision decision =
+        engine.decideAccess(definition, subject.claims, context, policies::Detail::kDecisionOnly);
+    decision.reason = "contract definition " + id + ": " + decision.reason;
+    entries.push_back(entryFor(decision, context.scope, subject,
+                               library_used->policy(definition.access_policy_id), context.now));
+  }
+  if (auto written = audit_.append(entries); !written) {
+    logError("audit records of a catalog request not written; nothing is offered",
+             {{"partner", subject.claims.bpn}, {"error", written.error().describe()}});
+    return none;
+  }
+  return engine.offersFor(assets, subject.claims, context);
+}
+
+policies::Decision PolicyDecisionPoint::negotiation(
+    const policies::ContractDefinition& definition, const policies::Policy& requested,
+    const DecisionSubject& subject, const std::vector<std::string>& declared_purposes) {
+  const auto library = library_();
+  policies::RequestContext context;
+  context.scope = policies::Scope::kNegotiation;
+  context.now = now_();
+  context.asset_id = subject.asset_id;
+  context.declared_purposes = declared_purposes;
+  if (!library) {
+    policies::Decision refused;
+    refused.reason = "no policy library is loaded";
+    refused.partner_reason = "no offer is available";
+    return record(std::move(refused), context.scope, subject, nullptr, context.now);
+  }
+  const policies::PolicyEngine engine(library);
+  return record(engine.decideNegotiation(definition, requested, subject.claims, context),
+                context.scope, subject, library->policy(definition.contract_policy_id),
+                context.now);
+}
+
+policies::Decision PolicyDecisionPoint::agreement(
+    policies::Scope scope, const policies::Policy& agreed, const AgreementState& state,
+    const DecisionSubject& subject, const std::vector<std::string>& declared_purposes) {
+  policies::RequestContext context;
+  context.scope = scope;
+  context.now = now_();
+  context.asset_id = subject.asset_id;
+  context.declared_purposes = declared_purposes;
+  context.agreement_signed_at = state.signed_at;
+  const auto library = library_();
+  policies::Decision decision;
+  if (state.retired_at && *state.retired_at <= context.now) {
+    decision.reason = "agreement " + subject.agreement_id + " was retired on " +
+                      formatIsoTimestamp(*state.retired_at) +
+                      (state.retired_reason.empty() ? "" : ": " + state.retired_reason);
+    decision.partner_reason = "the agreement has been retired by the provider";
+    decision.explanation.text = decision.reason;
+  } else if (library) {
+    decision = policies::PolicyEngine(library).decideAgreement(agreed, subject.claims, context);
+  } else {
+    decision = policies::evaluatePolicy(agreed, subject.claims, context);
+  }
+  return record(std::move(decision), scope, subject, &agreed, context.now);
+}
+
+}  // namespace cxgw::gateway
