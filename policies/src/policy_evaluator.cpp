@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <span>
 #include <string_view>
 
 #include "cxgw/core/timestamp.hpp"
@@ -30,11 +31,11 @@ class ConstraintEvaluator {
   Explanation evaluate(const Constraint& constraint, Polarity polarity,
                        std::string* partner_text) const {
     if (const auto* atomic = std::get_if<AtomicConstraint>(&constraint)) {
-      Verdict verdict = evaluateAtomic(*atomic, polarity);
-      if (partner_text != nullptr && verdict.outcome != Outcome::kHolds) {
-        *partner_text = std::move(verdict.partner_text);
+      Verdict result = evaluateAtomic(*atomic, polarity);
+      if (partner_text != nullptr && result.outcome != Outcome::kHolds) {
+        *partner_text = std::move(result.partner_text);
       }
-      return Explanation{verdict.outcome, std::move(verdict.text), {}};
+      return Explanation{result.outcome, std::move(result.text), {}};
     }
     if (const auto* invalid = std::get_if<InvalidConstraint>(&constraint)) {
       if (partner_text != nullptr)
@@ -124,9 +125,13 @@ class ConstraintEvaluator {
                    "the policy holds a condition the provider cannot evaluate"};
   }
 
-  Verdict verdict(bool holds, std::string text, std::string partner_text) const {
-    return Verdict{holds ? Outcome::kHolds : Outcome::kFails, std::move(text),
-                   std::move(partner_text)};
+  // The texts are built only when they are needed: the operator's text in full detail, the
+  // partner's only when the constraint does not hold (the hot path allocates nothing).
+  template <typename Text, typename PartnerText>
+  Verdict verdict(bool holds, Text text, PartnerText partner_text) const {
+    return Verdict{holds ? Outcome::kHolds : Outcome::kFails,
+                   texts_ ? std::string(text()) : std::string(),
+                   holds ? std::string() : std::string(partner_text())};
   }
 
   static bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -216,17 +221,22 @@ class ConstraintEvaluator {
         for (const std::string& value : right) {
           if (!isBpn(value)) return invalid(c, "'" + value + "' is not a business partner number");
         }
-        const std::vector<std::string> have{claims_.bpn};
-        const auto holds =
-            setOperator(c.op, claims_.bpn.empty() ? std::vector<std::string>{} : have, right,
-                        [](const std::string& a, const std::string& b) { return a == b; });
+        const std::span<const std::string> have(&claims_.bpn, claims_.bpn.empty() ? 0 : 1);
+        const auto holds = setOperator(
+            c.op, have, right, [](const std::string& a, const std::string& b) { return a == b; });
         if (!holds) return invalid(c, "operator " + op_name + " does not apply to a BPN");
         return verdict(
             *holds,
-            texts_ ? "BusinessPartnerNumber " + op_name + " [" + joined(right) + "]: partner " +
-                         describePartner() + (*holds ? " matches" : " does not match")
-                   : std::string(),
-            "your business partner number " + claims_.bpn + " is not admitted by this policy");
+            [&] {
+              return texts_ ? "BusinessPartnerNumber " + op_name + " [" + joined(right) +
+                                  "]: partner " + describePartner() +
+                                  (*holds ? " matches" : " does not match")
+                            : std::string();
+            },
+            [&] {
+              return "your business partner number " + claims_.bpn +
+                     " is not admitted by this policy";
+            });
       }
       case LeftOperandKind::kBusinessPartnerGroup: {
         const auto holds =
@@ -236,12 +246,17 @@ class ConstraintEvaluator {
           return invalid(c, "operator " + op_name + " does not apply to business partner groups");
         return verdict(
             *holds,
-            texts_ ? "BusinessPartnerGroup " + op_name + " [" + joined(right) + "]: partner " +
-                         describePartner() + " is in " +
-                         (claims_.groups.empty() ? "no group" : "[" + joined(claims_.groups) + "]")
-                   : std::string(),
-            "your business partner number " + claims_.bpn +
-                " is not in a business partner group this policy admits");
+            [&] {
+              return texts_ ? "BusinessPartnerGroup " + op_name + " [" + joined(right) +
+                                  "]: partner " + describePartner() + " is in " +
+                                  (claims_.groups.empty() ? "no group"
+                                                          : "[" + joined(claims_.groups) + "]")
+                            : std::string();
+            },
+            [&] {
+              return "your business partner number " + claims_.bpn +
+                     " is not in a business partner group this policy admits";
+            });
       }
       case LeftOperandKind::kMembership: {
         if ((c.op != OdrlOperator::kEq && c.op != OdrlOperator::kIsA) ||
@@ -250,25 +265,26 @@ class ConstraintEvaluator {
         }
         return verdict(
             claims_.catena_x_member,
-            texts_ ? std::string("Membership requires an active Catena-X membership; partner ") +
-                         describePartner() +
-                         (claims_.catena_x_member ? " presented one" : " presented none")
-                   : std::string(),
-            "an active Catena-X membership is required; you presented none");
+            [&] {
+              return texts_ ? std::string(
+                                  "Membership requires an active Catena-X membership; partner ") +
+                                  describePartner() +
+                                  (claims_.catena_x_member ? " presented one" : " presented none")
+                            : std::string();
+            },
+            [&] { return "an active Catena-X membership is required; you presented none"; });
       }
       case LeftOperandKind::kFrameworkAgreement: {
         std::optional<bool> holds;
-        std::string required;
         if (!c.left.framework_in_name.empty()) {
           if (c.op != OdrlOperator::kEq || !equalsIgnoreCase(right.front(), "active")) {
             return invalid(c, "FrameworkAgreement." + c.left.framework_in_name +
                                   " supports only eq \"active\"");
           }
-          required = c.left.framework_in_name;
           holds =
               std::any_of(claims_.framework_agreements.begin(), claims_.framework_agreements.end(),
                           [&](const FrameworkAgreementClaim& claim) {
-                            return frameworkMatches(claim, required);
+                            return frameworkMatches(claim, c.left.framework_in_name);
                           });
         } else {
           for (const std::string& value : right) {
@@ -276,25 +292,32 @@ class ConstraintEvaluator {
               return invalid(c, "'" + value + "' is not a framework agreement name[:version]");
             }
           }
-          required = joined(right);
           holds = setOperator(c.op, claims_.framework_agreements, right, frameworkMatches);
           if (!holds)
             return invalid(c, "operator " + op_name + " does not apply to framework agreements");
         }
-        std::string presented;
-        for (const FrameworkAgreementClaim& claim : claims_.framework_agreements) {
-          if (!presented.empty()) presented += ", ";
-          presented += frameworkText(claim);
-        }
+        auto required = [&] {
+          return c.left.framework_in_name.empty() ? joined(right) : c.left.framework_in_name;
+        };
+        auto presented = [&] {
+          std::string out;
+          for (const FrameworkAgreementClaim& claim : claims_.framework_agreements) {
+            if (!out.empty()) out += ", ";
+            out += frameworkText(claim);
+          }
+          return out.empty() ? std::string("none") : out;
+        };
         return verdict(
             *holds,
-            texts_ ? leftOperandName(c.left) + " " +
-                         (c.op == OdrlOperator::kEq ? std::string("requires") : op_name + " of") +
-                         " " + required + "; partner " + describePartner() + " presented " +
-                         (presented.empty() ? "none" : presented)
-                   : std::string(),
-            "the framework agreement " + required + " is required; you presented " +
-                (presented.empty() ? "none" : presented));
+            [&] {
+              return leftOperandName(c.left) + " " +
+                     (c.op == OdrlOperator::kEq ? std::string("requires") : op_name + " of") + " " +
+                     required() + "; partner " + describePartner() + " presented " + presented();
+            },
+            [&] {
+              return "the framework agreement " + required() + " is required; you presented " +
+                     presented();
+            });
       }
       case LeftOperandKind::kUsagePurpose:
       case LeftOperandKind::kContractReference: {
@@ -307,16 +330,21 @@ class ConstraintEvaluator {
           return invalid(c,
                          "operator " + op_name + " does not apply to " + leftOperandName(c.left));
         const std::string what = purpose ? "declared purposes" : "contract references";
-        return verdict(*holds,
-                       texts_ ? leftOperandName(c.left) + " " + op_name + " [" + joined(right) +
-                                    "]; partner " + describePartner() + " " +
-                                    (purpose ? "declared" : "holds") + " " +
-                                    (have.empty() ? "none" : "[" + joined(have) + "]")
-                              : std::string(),
-                       purpose ? "the usage purpose you declared (" +
-                                     (have.empty() ? std::string("none") : joined(have)) +
-                                     ") is not one this policy permits"
-                               : "the contract reference this policy requires is not among yours");
+        return verdict(
+            *holds,
+            [&] {
+              return texts_ ? leftOperandName(c.left) + " " + op_name + " [" + joined(right) +
+                                  "]; partner " + describePartner() + " " +
+                                  (purpose ? "declared" : "holds") + " " +
+                                  (have.empty() ? "none" : "[" + joined(have) + "]")
+                            : std::string();
+            },
+            [&] {
+              return purpose ? "the usage purpose you declared (" +
+                                   (have.empty() ? std::string("none") : joined(have)) +
+                                   ") is not one this policy permits"
+                             : "the contract reference this policy requires is not among yours";
+            });
       }
       case LeftOperandKind::kAffiliatesBpnl:
       case LeftOperandKind::kAffiliatesRegion: {
@@ -325,24 +353,30 @@ class ConstraintEvaluator {
         if (affiliate.empty()) {
           // The partner requests for itself: a grant to affiliates neither restricts it nor (in a
           // prohibition) forbids it anything.
-          return verdict(polarity == Polarity::kPermission,
-                         texts_ ? leftOperandName(c.left) +
-                                      " concerns requests on behalf of affiliates; partner " +
-                                      describePartner() + " requests for itself"
-                                : std::string(),
-                         "");
+          return verdict(
+              polarity == Polarity::kPermission,
+              [&] {
+                return texts_ ? leftOperandName(c.left) +
+                                    " concerns requests on behalf of affiliates; partner " +
+                                    describePartner() + " requests for itself"
+                              : std::string();
+              },
+              [&] { return ""; });
         }
-        const std::vector<std::string> have{affiliate};
+        const std::span<const std::string> have(&affiliate, 1);
         const auto holds = setOperator(
             c.op, have, right, [](const std::string& a, const std::string& b) { return a == b; });
         if (!holds)
           return invalid(c,
                          "operator " + op_name + " does not apply to " + leftOperandName(c.left));
-        return verdict(*holds,
-                       texts_ ? leftOperandName(c.left) + " " + op_name + " [" + joined(right) +
-                                    "]; the request is on behalf of " + affiliate
-                              : std::string(),
-                       "the affiliate " + affiliate + " is not covered by this policy");
+        return verdict(
+            *holds,
+            [&] {
+              return texts_ ? leftOperandName(c.left) + " " + op_name + " [" + joined(right) +
+                                  "]; the request is on behalf of " + affiliate
+                            : std::string();
+            },
+            [&] { return "the affiliate " + affiliate + " is not covered by this policy"; });
       }
       case LeftOperandKind::kInForceDate:
         return evaluateInForceDate(c);
@@ -353,12 +387,15 @@ class ConstraintEvaluator {
         const auto end = endOfValidity(right.front());
         if (!end) return invalid(c, "'" + right.front() + "' is not an ISO 8601 date or date-time");
         const bool holds = context_.now <= *end;
-        return verdict(holds,
-                       texts_ ? "DataUsageEndDate " + right.front() + ": now is " +
-                                    formatIsoTimestamp(context_.now) +
-                                    (holds ? ", before the end" : ", after the end")
-                              : std::string(),
-                       "the data usage period of this agreement ended on " + right.front());
+        return verdict(
+            holds,
+            [&] {
+              return texts_ ? "DataUsageEndDate " + right.front() + ": now is " +
+                                  formatIsoTimestamp(context_.now) +
+                                  (holds ? ", before the end" : ", after the end")
+                            : std::string();
+            },
+            [&] { return "the data usage period of this agreement ended on " + right.front(); });
       }
       case LeftOperandKind::kDataUsageEndDurationDays: {
         if (c.op != OdrlOperator::kEq && c.op != OdrlOperator::kLteq) {
@@ -375,12 +412,17 @@ class ConstraintEvaluator {
         const bool holds = context_.now <= end;
         return verdict(
             holds,
-            texts_ ? "DataUsageEndDurationDays " + text + ": the agreement" +
-                         (context_.agreement_signed_at ? " signed " + formatIsoTimestamp(signed_at)
-                                                       : std::string(" (signed now)")) +
-                         " may be used until " + formatIsoTimestamp(end)
-                   : std::string(),
-            "the data usage period of this agreement ended on " + formatIsoTimestamp(end));
+            [&] {
+              return texts_ ? "DataUsageEndDurationDays " + text + ": the agreement" +
+                                  (context_.agreement_signed_at
+                                       ? " signed " + formatIsoTimestamp(signed_at)
+                                       : std::string(" (signed now)")) +
+                                  " may be used until " + formatIsoTimestamp(end)
+                            : std::string();
+            },
+            [&] {
+              return "the data usage period of this agreement ended on " + formatIsoTimestamp(end);
+            });
       }
       case LeftOperandKind::kDataUsageEndDefinition: {
         if (c.op != OdrlOperator::kEq || right.front() != "cx.dataUsageEnd.unlimited:1") {
@@ -388,8 +430,11 @@ class ConstraintEvaluator {
                          "DataUsageEndDefinition supports only eq \"cx.dataUsageEnd.unlimited:1\"");
         }
         return verdict(
-            true, texts_ ? "DataUsageEndDefinition: usage is unlimited in time" : std::string(),
-            "");
+            true,
+            [&] {
+              return texts_ ? "DataUsageEndDefinition: usage is unlimited in time" : std::string();
+            },
+            [&] { return ""; });
       }
     }
     return invalid(c, "no evaluation for this left operand");
@@ -472,14 +517,19 @@ class ConstraintEvaluator {
         return invalid(c, "inForceDate compares times with gt, gteq, lt, lteq or eq");
     }
     const std::string op_name(odrlOperatorName(c.op));
-    return verdict(holds,
-                   texts_ ? "inForceDate " + op_name + " " + text + " (" +
-                                formatIsoTimestamp(*reference) + "): now is " +
-                                formatIsoTimestamp(context_.now)
-                          : std::string(),
-                   c.op == OdrlOperator::kGt || c.op == OdrlOperator::kGteq
-                       ? "the agreement is not in force before " + formatIsoTimestamp(*reference)
-                       : "the agreement was in force until " + formatIsoTimestamp(*reference));
+    return verdict(
+        holds,
+        [&] {
+          return texts_ ? "inForceDate " + op_name + " " + text + " (" +
+                              formatIsoTimestamp(*reference) + "): now is " +
+                              formatIsoTimestamp(context_.now)
+                        : std::string();
+        },
+        [&] {
+          return c.op == OdrlOperator::kGt || c.op == OdrlOperator::kGteq
+                     ? "the agreement is not in force before " + formatIsoTimestamp(*reference)
+                     : "the agreement was in force until " + formatIsoTimestamp(*reference);
+        });
   }
 
   std::string describePartner() const {
@@ -532,8 +582,10 @@ Decision evaluatePolicy(const Policy& policy, const PartnerClaims& claims,
   const bool texts = detail == Detail::kFull;
   const ConstraintEvaluator evaluator(claims, context, texts);
   Decision decision;
-  decision.explanation.text =
-      "policy " + policy.id + " at " + std::string(scopeName(context.scope)) + " scope";
+  if (texts) {
+    decision.explanation.text =
+        "policy " + policy.id + " at " + std::string(scopeName(context.scope)) + " scope";
+  }
 
   // Prohibitions first: one that applies denies, whatever the permissions say.
   for (size_t i = 0; i < policy.prohibitions.size(); ++i) {
