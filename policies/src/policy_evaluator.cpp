@@ -577,6 +577,33 @@ std::string_view scopeName(Scope scope) {
   return "?";
 }
 
+namespace {
+
+void collectPurposes(const Constraint& constraint, std::vector<std::string>& out) {
+  if (const auto* atomic = std::get_if<AtomicConstraint>(&constraint)) {
+    const bool declaring = atomic->op == OdrlOperator::kEq || atomic->op == OdrlOperator::kIn ||
+                           atomic->op == OdrlOperator::kIsAnyOf ||
+                           atomic->op == OdrlOperator::kIsAllOf;
+    if (atomic->left.kind == LeftOperandKind::kUsagePurpose && declaring) {
+      for (const std::string& value : atomic->right.values) {
+        if (std::find(out.begin(), out.end(), value) == out.end()) out.push_back(value);
+      }
+    }
+  } else if (const auto* logical = std::get_if<LogicalConstraint>(&constraint)) {
+    for (const Constraint& operand : logical->operands) collectPurposes(operand, out);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> purposesDeclaredBy(const Policy& policy) {
+  std::vector<std::string> out;
+  for (const Rule& rule : policy.permissions) {
+    for (const Constraint& constraint : rule.constraints) collectPurposes(constraint, out);
+  }
+  return out;
+}
+
 Decision evaluatePolicy(const Policy& policy, const PartnerClaims& claims,
                         const RequestContext& context, Detail detail) {
   const bool texts = detail == Detail::kFull;

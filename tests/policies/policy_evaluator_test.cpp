@@ -270,6 +270,20 @@ TEST(PolicyEvaluator, UsagePurposeMustBeDeclared) {
   EXPECT_TRUE(decide(purpose, oem(), ctx).allowed);
 }
 
+TEST(PolicyEvaluator, RequestingAPolicyDeclaresItsPurposes) {
+  const Policy policy = parsed(policyDefinition(
+      "p", {rule(use(), {logical("and", {kMembership,
+                                         atomic(kSaturn + "UsagePurpose", "isAnyOf",
+                                                {"cx.quality.base:1", "cx.pcf.base:1"})})})}));
+  EXPECT_EQ(purposesDeclaredBy(policy),
+            (std::vector<std::string>{"cx.quality.base:1", "cx.pcf.base:1"}));
+  RequestContext ctx = context(Scope::kNegotiation);
+  ctx.declared_purposes = purposesDeclaredBy(policy);
+  EXPECT_TRUE(evaluatePolicy(policy, oem(), ctx).allowed);
+  EXPECT_TRUE(
+      purposesDeclaredBy(parsed(policyDefinition("q", {rule(use(), {kMembership})}))).empty());
+}
+
 TEST(PolicyEvaluator, ContractReferenceIsAllOfNeedsEveryContract) {
   const std::string contracts = atomic(kSaturn + "ContractReference", "isAllOf", {"C-1", "C-2"});
   PartnerClaims claims = oem();

@@ -94,6 +94,12 @@ enum class Detail {
   kDecisionOnly,  // allowed plus a short reason; no tree (the hot path)
 };
 
+// The usage purposes a partner declares by requesting or agreeing to `policy`: the values of
+// its UsagePurpose constraints with eq, in or isAnyOf (isAllOf: all of them). The DSP layer
+// passes them as RequestContext::declared_purposes when the request carries no other
+// declaration.
+std::vector<std::string> purposesDeclaredBy(const Policy& policy);
+
 Decision evaluatePolicy(const Policy& policy, const PartnerClaims& claims,
                         const RequestContext& context, Detail detail = Detail::kFull);
 
