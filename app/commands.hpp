@@ -17,4 +17,26 @@ int runMappingCheck(const std::filesystem::path& mapping_file,
 int runDevCerts(const std::filesystem::path& directory, const std::vector<std::string>& client_bpns,
                 int validity_days);
 
+// The filters and format of `cxgw audit query` as typed; an empty filter is not applied.
+struct AuditQueryArguments {
+  std::string partner;   // BPN or DID
+  std::string asset;     // asset id or twin (global asset) id
+  std::string decision;  // "allow" or "deny"
+  std::string since;     // RFC 3339 or a date, inclusive
+  std::string until;     // RFC 3339 or a date, exclusive
+  std::string limit = "1000";
+  std::string format = "table";  // table, json or csv
+};
+
+int runAuditVerify(const std::filesystem::path& config_file);
+int runAuditQuery(const std::filesystem::path& config_file, const AuditQueryArguments& arguments);
+
+// cxgw policy …: lint a library directory; explain a policy file or an id of a library; test
+// what a partner profile may see and agree to; diff two library directories.
+int runPolicyLint(const std::filesystem::path& directory);
+int runPolicyExplain(const std::string& file_or_id, const std::filesystem::path& directory);
+int runPolicyTest(const std::filesystem::path& profile_file, const std::string& asset_id,
+                  const std::filesystem::path& directory, const std::string& at);
+int runPolicyDiff(const std::filesystem::path& before, const std::filesystem::path& after);
+
 }  // namespace cxgw::app

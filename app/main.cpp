@@ -61,6 +61,75 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3650))
       ->capture_default_str();
 
+  std::string audit_config;
+  cxgw::app::AuditQueryArguments audit_query_arguments;
+  auto* audit = cli.add_subcommand(
+      "audit", "Check and search the tamper-evident audit trail (needs the PostgreSQL store)");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify",
+      "Check the hash chain of every audit record against the head; exit 1 naming the first "
+      "broken record");
+  audit_verify->add_option("-c,--config", audit_config, "Gateway YAML config file")->required();
+  auto* audit_query =
+      audit->add_subcommand("query",
+                            "Print the audit records that match every filter given, "
+                            "oldest first");
+  audit_query->add_option("-c,--config", audit_config, "Gateway YAML config file")->required();
+  audit_query->add_option("--partner", audit_query_arguments.partner, "Partner BPN or DID")
+      ->type_name("BPN|DID");
+  audit_query->add_option("--asset", audit_query_arguments.asset, "Asset id or twin id")
+      ->type_name("ID");
+  audit_query->add_option("--decision", audit_query_arguments.decision, "Only allow or only deny")
+      ->type_name("allow|deny");
+  audit_query
+      ->add_option("--since", audit_query_arguments.since,
+                   "From this time on (RFC 3339, or a date: midnight UTC)")
+      ->type_name("TIME");
+  audit_query
+      ->add_option("--until", audit_query_arguments.until,
+                   "Before this time (RFC 3339, or a date: midnight UTC)")
+      ->type_name("TIME");
+  audit_query->add_option("--limit", audit_query_arguments.limit, "At most N records")
+      ->type_name("N")
+      ->capture_default_str();
+  audit_query->add_option("--format", audit_query_arguments.format, "Output format")
+      ->type_name("table|json|csv")
+      ->capture_default_str();
+
+  auto* policy = cli.add_subcommand(
+      "policy", "Read, check and compare the policy library (ODRL policies, contract definitions)");
+  policy->require_subcommand(1);
+  std::string policy_dir;
+  std::string policy_dir_b;
+  std::string policy_subject;
+  std::string partner_profile;
+  std::string policy_asset;
+  std::string policy_at;
+  auto* policy_lint = policy->add_subcommand(
+      "lint", "Validate a policy library directory; exit 1 naming file and location of each error");
+  policy_lint->add_option("DIR", policy_dir, "Policy library directory")->required();
+  auto* policy_explain =
+      policy->add_subcommand("explain", "Render a policy as plain-language sentences");
+  policy_explain
+      ->add_option("FILE_OR_ID", policy_subject, "A policy file, or a policy id of --policies")
+      ->required();
+  policy_explain->add_option("--policies", policy_dir,
+                             "Policy library directory (to explain by id)");
+  auto* policy_test = policy->add_subcommand(
+      "test", "What can a partner see and agree to, and why, under the policy library");
+  policy_test->add_option("--partner", partner_profile, "Partner profile YAML (BPN, credentials)")
+      ->required();
+  policy_test->add_option("--policies", policy_dir, "Policy library directory")->required();
+  policy_test->add_option("--asset", policy_asset,
+                          "Only contract definitions selecting this asset id");
+  policy_test->add_option("--at", policy_at,
+                          "Evaluate at this time (RFC 3339 or date; default now)");
+  auto* policy_diff = policy->add_subcommand(
+      "diff", "Added, removed and changed rules between two libraries, in words");
+  policy_diff->add_option("DIR_A", policy_dir, "The library before")->required();
+  policy_diff->add_option("DIR_B", policy_dir_b, "The library after")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,5 +147,13 @@ int main(int argc, char** argv) {
   if (*sync) return cxgw::app::runSync(sync_config, sync_full, sync_report);
   if (*mapping_check) return cxgw::app::runMappingCheck(mapping_file, mapping_config);
   if (*dev_certs) return cxgw::app::runDevCerts(certs_dir, client_bpns, days);
+  if (*policy_lint) return cxgw::app::runPolicyLint(policy_dir);
+  if (*policy_explain) return cxgw::app::runPolicyExplain(policy_subject, policy_dir);
+  if (*policy_test) {
+    return cxgw::app::runPolicyTest(partner_profile, policy_asset, policy_dir, policy_at);
+  }
+  if (*policy_diff) return cxgw::app::runPolicyDiff(policy_dir, policy_dir_b);
+  if (*audit_verify) return cxgw::app::runAuditVerify(audit_config);
+  if (*audit_query) return cxgw::app::runAuditQuery(audit_config, audit_query_arguments);
   return 2;
 }

@@ -10,6 +10,7 @@
 #include "cxgw/gateway/admin/health_routes.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
 #include "cxgw/store/store_health_monitor.hpp"
+#include "policy_library_watcher.hpp"
 
 namespace cxgw::app {
 
@@ -44,6 +45,16 @@ int runServe(const std::filesystem::path& config_file) {
     std::cerr << "cxgw: schema error: " << schemas.error().describe() << "\n";
     return 2;
   }
+  std::unique_ptr<PolicyLibraryWatcher> policy_library;
+  if (!config.policies.directory.empty()) {
+    auto watcher =
+        PolicyLibraryWatcher::start(config.policies.directory, metrics, std::chrono::seconds(2));
+    if (!watcher) {
+      std::cerr << "cxgw: policy library error: " << watcher.error().describe() << "\n";
+      return 2;
+    }
+    policy_library = std::move(watcher).value();
+  }
   auto store = openConfiguredStore(config);
   if (!store) {
     logError("cannot open the store", {{"error", store.error().describe()}});
@@ -55,6 +66,10 @@ int runServe(const std::filesystem::path& config_file) {
       metrics);
   std::vector<ReadinessCheck> readiness = gateway::httpsServerReadiness(*server.value());
   readiness.push_back(store_health.readinessCheck());
+  readiness.push_back(policy_library ? policy_library->readinessCheck() : [] {
+    return DependencyStatus{
+        "policies", true, "no policy library configured (policies.directory): nothing is offered"};
+  });
   std::vector<std::unique_ptr<adapters::SyncScheduler>> schedulers;
   for (adapters::Mapping& mapping : mappings.value()) {
     schedulers.push_back(std::make_unique<adapters::SyncScheduler>(

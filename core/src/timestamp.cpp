@@ -45,6 +45,21 @@ bool readDate(std::string_view text, size_t& pos, int& year, int& month, int& da
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
+// system_clock counts nanoseconds in 64 bits: about 1678 to 2262. Instants beyond are clamped
+// to its ends, which keeps every comparison with a real time right ("until 9999-12-31" stays in
+// the future, "until 1013-12-31" in the past); converting them unclamped would overflow.
+TimePoint fromSeconds(int64_t seconds, int64_t micros) {
+  using std::chrono::duration_cast;
+  static const int64_t kMax =
+      duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  static const int64_t kMin =
+      duration_cast<std::chrono::seconds>(TimePoint::duration::min()).count() + 1;
+  if (seconds >= kMax) return TimePoint::max();
+  if (seconds <= kMin) return TimePoint::min();
+  return TimePoint(duration_cast<TimePoint::duration>(std::chrono::seconds(seconds) +
+                                                      std::chrono::microseconds(micros)));
+}
+
 }  // namespace
 
 bool isIsoDate(std::string_view text) {
@@ -60,10 +75,7 @@ std::optional<TimePoint> parseIsoTimestamp(std::string_view text) {
   int64_t seconds =
       daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400;
   int64_t micros = 0;
-  if (pos == text.size()) {
-    return TimePoint(
-        std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(seconds)));
-  }
+  if (pos == text.size()) return fromSeconds(seconds, 0);
   const char separator = text[pos++];
   if (separator != 'T' && separator != 't' && separator != ' ') return std::nullopt;
   int hour = 0, minute = 0, second = 0;
@@ -101,11 +113,30 @@ std::optional<TimePoint> parseIsoTimestamp(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
   seconds += hour * 3600 + minute * 60 + second - offset_seconds;
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::seconds(seconds) + std::chrono::microseconds(micros)));
+  return fromSeconds(seconds, micros);
 }
 
-std::string formatIsoTimestamp(TimePoint time) {
+Result<TimePoint> parseIsoTimestampStrict(std::string_view text) {
+  auto invalid = [&](const std::string& why) {
+    return Error{ErrorCode::kInvalidArgument, "'" + std::string(text) + "' " + why, "", "", 0};
+  };
+  const auto parsed = parseIsoTimestamp(text);
+  if (!parsed) {
+    return invalid(
+        "is not an RFC 3339 date-time (2026-03-01T12:00:00Z, an offset such as +01:00) or a date "
+        "(2026-03-01)");
+  }
+  int year = 0;
+  size_t pos = 0;
+  readDigits(text, pos, 4, year);
+  if (year < 1678 || year > 2261)
+    return invalid("is outside the years 1678 to 2261 that cxgw can represent");
+  return *parsed;
+}
+
+namespace {
+
+std::string format(TimePoint time, bool always_micros) {
   const auto micros_total =
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
   int64_t seconds = micros_total / 1000000;
@@ -134,7 +165,7 @@ std::string formatIsoTimestamp(TimePoint time) {
   const int hour = static_cast<int>(second_of_day / 3600);
   const int minute = static_cast<int>(second_of_day / 60 % 60);
   const int second = static_cast<int>(second_of_day % 60);
-  if (micros == 0) {
+  if (micros == 0 && !always_micros) {
     std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02d:%02d:%02dZ",
                   static_cast<long long>(y), m, d, hour, minute, second);
   } else {
@@ -143,6 +174,16 @@ std::string formatIsoTimestamp(TimePoint time) {
                   static_cast<long long>(micros));
   }
   return buffer;
+}
+
+}  // namespace
+
+std::string formatIsoTimestamp(TimePoint time) {
+  return format(time, false);
+}
+
+std::string formatIsoTimestampMicros(TimePoint time) {
+  return format(time, true);
 }
 
 }  // namespace cxgw

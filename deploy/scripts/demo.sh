@@ -79,7 +79,18 @@ step "6. Full sync into the store, and what was quarantined (summary; all rows i
 "${cxgw}" sync --config "${config}" --report >"${run_dir}/sync-report.txt"
 sed -n '/^rows:/q;p' "${run_dir}/sync-report.txt"
 
-step "7. Start the gateway: it serves over HTTPS and keeps the ERP in sync"
+step "7. The usage policies the gateway enforces (policies/examples), in plain words"
+"${cxgw}" policy lint deploy/demo/policies
+for policy in access-bpn-allow-list usage-traceability-purpose usage-time-limited; do
+  "${cxgw}" policy explain "${policy}" --policies deploy/demo/policies | sed -n '2p'
+done
+printf 'bpn: BPNL000000000OEM\nmembership: true\nframework_agreements: [DataExchangeGovernance:1.0]\npurposes: [cx.quality.base:1]\n' \
+  >"${run_dir}/oem-profile.yaml"
+echo "What BPNL000000000OEM (member, Data Exchange Governance signed, purpose quality) may agree to:"
+"${cxgw}" policy test --partner "${run_dir}/oem-profile.yaml" --policies deploy/demo/policies |
+  grep -E '^Contract definition|may agree|refused partner is told'
+
+step "8. Start the gateway: it serves over HTTPS and keeps the ERP in sync"
 "${cxgw}" serve --config "${config}" >"${run_dir}/gateway.log" 2>&1 &
 gateway_pid=$!
 port="${CXGW_SERVER__PORT:-$(awk '/^  port:/ {print $2; exit}' "${config}")}"
@@ -96,14 +107,14 @@ for _ in $(seq 1 100); do
 done
 echo "gateway running as pid ${gateway_pid}, log in ${run_dir}/gateway.log"
 
-step "8. GET ${base}/healthz over HTTPS"
+step "9. GET ${base}/healthz over HTTPS"
 curl "${curl_tls[@]}" --include "${base}/healthz"; echo
 
-step "9. GET ${base}/readyz with the OEM's client certificate (mutual TLS)"
+step "10. GET ${base}/readyz with the OEM's client certificate (mutual TLS)"
 curl "${curl_tls[@]}" --cert "${certs}/client-BPNL000000000OEM.crt" \
   --key "${certs}/client-BPNL000000000OEM.key" "${base}/readyz"; echo
 
-step "10. A change in the ERP reaches the store in real time (LISTEN/NOTIFY)"
+step "11. A change in the ERP reaches the store in real time (LISTEN/NOTIFY)"
 twin_count() { psql -qXtA -d cxgw_store -c "SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn"; }
 before=$(twin_count)
 order=$(psql -qXtA -d erp -c "SELECT po.order_no FROM erp.production_orders po
@@ -121,7 +132,7 @@ echo "twins served before the cancellation: ${before}, after: $(twin_count) (its
 sleep 0.5
 grep '"msg":"synced"' "${run_dir}/gateway.log" | tail -n 3 || true
 
-step "11. GET ${base}/metrics (excerpt)"
+step "12. GET ${base}/metrics (excerpt)"
 curl "${curl_tls[@]}" "${base}/metrics" | grep -E '^cxgw_(sync_runs_total|store_twins|store_aspects|store_quarantined_rows|http_requests_total)'
 
 if [ -t 0 ] && [ -t 1 ]; then
@@ -129,7 +140,7 @@ if [ -t 0 ] && [ -t 1 ]; then
   trap 'echo; stop_all; exit 0' INT TERM
   wait "${gateway_pid}"
 else
-  step "12. Graceful shutdown (SIGTERM)"
+  step "13. Graceful shutdown (SIGTERM)"
   kill -TERM "${gateway_pid}"
   status=0
   wait "${gateway_pid}" || status=$?

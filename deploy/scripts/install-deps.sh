@@ -10,6 +10,7 @@ packages=(
   libssl-dev rapidjson-dev libpqxx-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   postgresql-15 postgresql-client-15
 )
 

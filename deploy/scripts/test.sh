@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds with
 # the dev preset (warnings are errors) and runs every test, then builds and runs the same suite
-# under AddressSanitizer + UndefinedBehaviorSanitizer (asan preset).
+# under AddressSanitizer + UndefinedBehaviorSanitizer (asan preset), then fuzzes the policy parser
+# for 60 s (fuzz preset, clang; tests/fuzz/run.sh).
 #
-#   deploy/scripts/test.sh            dev, then asan
+#   deploy/scripts/test.sh            dev, then asan, then fuzz
 #   deploy/scripts/test.sh --quick    dev only
 #
 # Tests that need PostgreSQL start their own throwaway cluster (label pg); HTTPS tests generate
@@ -12,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 presets=(dev asan)
-if [ "${1:-}" = "--quick" ]; then presets=(dev); fi
+fuzz=1
+if [ "${1:-}" = "--quick" ]; then presets=(dev); fuzz=0; fi
 
 bash deploy/scripts/install-deps.sh
 # The independent JSON Schema validator (ajv) for the conformance tests, pinned by its lock file.
@@ -25,3 +27,7 @@ for preset in "${presets[@]}"; do
   echo "== ${preset}: test"
   ctest --preset "${preset}" -j 2
 done
+
+if [ "${fuzz}" = "1" ]; then
+  JOBS=2 bash tests/fuzz/run.sh 60
+fi

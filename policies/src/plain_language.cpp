@@ -72,7 +72,8 @@ std::string day(const std::string& value) {
   if (!time) return quoted(value);
   static constexpr std::array<std::string_view, 12> kMonths{
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::string iso = formatIsoTimestamp(*time);  // YYYY-MM-DDThh:mm:ss…Z
+  // A plain date is shown as written (also beyond the clock's range); a date-time in UTC.
+  const std::string iso = isIsoDate(value) ? value + "T00:00:00Z" : formatIsoTimestamp(*time);
   const int month = std::stoi(iso.substr(5, 2));
   std::string out = std::to_string(std::stoi(iso.substr(8, 2))) + " " +
                     std::string(kMonths[month - 1]) + " " + iso.substr(0, 4);

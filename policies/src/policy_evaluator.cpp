@@ -404,8 +404,8 @@ class ConstraintEvaluator {
         int days = 0;
         const std::string& text = right.front();
         const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), days);
-        if (ec != std::errc() || ptr != text.data() + text.size() || days < 0) {
-          return invalid(c, "'" + text + "' is not a whole number of days");
+        if (ec != std::errc() || ptr != text.data() + text.size() || days < 0 || days > 36500) {
+          return invalid(c, "'" + text + "' is not a whole number of days from 0 to 36500");
         }
         const auto signed_at = context_.agreement_signed_at.value_or(context_.now);
         const auto end = signed_at + std::chrono::hours(24) * days;
@@ -443,7 +443,12 @@ class ConstraintEvaluator {
   // A plain date ends at the end of that day (UTC); a date-time is the end itself.
   static std::optional<system_clock::time_point> endOfValidity(const std::string& text) {
     auto parsed = parseIsoTimestamp(text);
-    if (parsed && isIsoDate(text)) *parsed += std::chrono::hours(24) - std::chrono::microseconds(1);
+    if (parsed && isIsoDate(text)) {
+      const auto last_day = std::chrono::hours(24) - std::chrono::microseconds(1);
+      *parsed = *parsed > system_clock::time_point::max() - last_day
+                    ? system_clock::time_point::max()
+                    : *parsed + last_day;
+    }
     return parsed;
   }
 

@@ -212,8 +212,9 @@ std::vector<LintFinding> PolicyLibraryBuilder::findings() const {
   auto warning = [&](const std::string& source, const std::string& location, std::string message) {
     out.push_back({LintFinding::Severity::kWarning, source, location, std::move(message)});
   };
-  for (const auto& [id, stored] : library_.policies_) {
-    const std::string& where = policy_locations_.at(id);
+  for (const auto& entry : library_.policies_) {
+    const StoredPolicy& stored = entry.second;
+    const std::string& where = policy_locations_.at(entry.first);
     for (const InvalidConstraint& invalid : invalidConstraints(stored.policy)) {
       error(stored.source, where + " " + invalid.location,
             invalid.reason + "; this rule can never be satisfied");

@@ -1,37 +1,47 @@
-# cmake -DASPECTS_DIR=<schemas/aspects> -DOUTPUT=<file.cpp> -P embed_aspect_schemas.cmake
+# cmake -DINPUT_DIR=<dir> -DGLOB=<pattern> -DOUTPUT=<file.cpp> -DHEADER=<header.hpp>
+#       -DENTRY_TYPE=<struct> -DFUNCTION=<name> -P embed_files.cmake
 #
-# Writes a C++ source that defines builtInSchemaFiles() (src/builtin_schema_files.hpp) with
-# every <namespace>/<version>/<Name>.schema.json under ASPECTS_DIR as a raw string literal.
+# Writes a C++ source that defines `std::span<const ENTRY_TYPE> FUNCTION()` (declared in HEADER,
+# ENTRY_TYPE being {relative_path, text}) with every file under INPUT_DIR matching GLOB, sorted by
+# path, as a raw string literal. This is how schemas/ compiles its data files into the library,
+# so the cxgw binary is self-contained.
 cmake_minimum_required(VERSION 3.25)
 
-set(delimiter "cxgw_schema")
-file(GLOB_RECURSE schema_files LIST_DIRECTORIES false "${ASPECTS_DIR}/*.schema.json")
-list(SORT schema_files)
+foreach(parameter INPUT_DIR GLOB OUTPUT HEADER ENTRY_TYPE FUNCTION)
+  if(NOT DEFINED ${parameter})
+    message(FATAL_ERROR "embed_files.cmake needs -D${parameter}=...")
+  endif()
+endforeach()
+
+set(delimiter "cxgw_embed")
+file(GLOB_RECURSE input_files LIST_DIRECTORIES false "${INPUT_DIR}/${GLOB}")
+list(SORT input_files)
 
 set(entries "")
-foreach(schema_file IN LISTS schema_files)
-  file(RELATIVE_PATH relative_path "${ASPECTS_DIR}" "${schema_file}")
-  file(READ "${schema_file}" text)
+foreach(input_file IN LISTS input_files)
+  file(RELATIVE_PATH relative_path "${INPUT_DIR}" "${input_file}")
+  file(READ "${input_file}" text)
   string(FIND "${text}" ")${delimiter}\"" clash)
   if(NOT clash EQUAL -1)
-    message(FATAL_ERROR "${schema_file} contains )${delimiter}\", the raw string delimiter")
+    message(FATAL_ERROR "${input_file} contains )${delimiter}\", the raw string delimiter")
   endif()
   string(APPEND entries "    {\"${relative_path}\",\n     R\"${delimiter}(${text})${delimiter}\"},\n")
 endforeach()
 
+get_filename_component(folder "${INPUT_DIR}" NAME)
 file(WRITE "${OUTPUT}.tmp"
-"// Generated from schemas/aspects/ by schemas/cmake/embed_aspect_schemas.cmake. Do not edit.
-#include \"builtin_schema_files.hpp\"
+"// Generated from schemas/${folder}/ by schemas/cmake/embed_files.cmake. Do not edit.
+#include \"${HEADER}\"
 
 namespace cxgw::schemas {
 namespace {
 
-constexpr BuiltInSchemaFile kBuiltInSchemaFiles[] = {
+constexpr ${ENTRY_TYPE} kEmbeddedFiles[] = {
 ${entries}};
 
 }  // namespace
 
-std::span<const BuiltInSchemaFile> builtInSchemaFiles() { return kBuiltInSchemaFiles; }
+std::span<const ${ENTRY_TYPE}> ${FUNCTION}() { return kEmbeddedFiles; }
 
 }  // namespace cxgw::schemas
 ")

@@ -1,6 +1,6 @@
 #pragma once
 // The project's schema files under schemas/aspects/, embedded into the library at build time by
-// schemas/cmake/embed_aspect_schemas.cmake.
+// schemas/cmake/embed_files.cmake.
 
 #include <span>
 #include <string_view>

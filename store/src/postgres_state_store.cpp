@@ -13,6 +13,7 @@
 #include "array_literal.hpp"
 #include "cxgw/core/digest.hpp"
 #include "orphaned_aspect.hpp"
+#include "postgres_migrations.hpp"
 
 namespace cxgw::store {
 namespace {
@@ -102,6 +103,38 @@ CREATE INDEX cxgw_twins_by_visibility ON cxgw_twins USING gin (visible_to);
 ALTER TABLE cxgw_aspects DROP CONSTRAINT IF EXISTS cxgw_aspects_global_asset_id_fkey;
 ALTER TABLE cxgw_aspects ALTER COLUMN change_sequence SET DEFAULT nextval('cxgw_change_sequence');
 )sql"},
+    // The audit chain (audit_chain.hpp) and its head. The head is one row, locked by every
+    // append, so that appends from all replicas take turns; it starts at the genesis hash.
+    {3, "audit records and their head", R"sql(
+CREATE TABLE cxgw_audit_records (
+  sequence      bigint PRIMARY KEY,
+  recorded_at   timestamptz NOT NULL,
+  decision      text NOT NULL CHECK (decision IN ('allow', 'deny')),
+  scope         text NOT NULL,
+  partner_bpn   text NOT NULL,
+  partner_did   text NOT NULL,
+  asset_id      text NOT NULL,
+  twin_id       text NOT NULL,
+  policy_id     text NOT NULL,
+  policy_hash   text NOT NULL,
+  agreement_id  text NOT NULL,
+  reason        text NOT NULL,
+  previous_hash text NOT NULL,
+  hash          text NOT NULL
+);
+CREATE INDEX cxgw_audit_records_by_bpn ON cxgw_audit_records (partner_bpn);
+CREATE INDEX cxgw_audit_records_by_did ON cxgw_audit_records (partner_did);
+CREATE INDEX cxgw_audit_records_by_asset ON cxgw_audit_records (asset_id);
+CREATE INDEX cxgw_audit_records_by_twin ON cxgw_audit_records (twin_id);
+CREATE INDEX cxgw_audit_records_by_time ON cxgw_audit_records (recorded_at);
+CREATE TABLE cxgw_audit_head (
+  singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  sequence   bigint NOT NULL,
+  hash       text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO cxgw_audit_head (sequence, hash) VALUES (0, repeat('0', 64));
+)sql"},
 };
 
 // Per-connection staging tables, emptied by every commit.
@@ -119,9 +152,7 @@ CREATE TEMP TABLE cxgw_stage_quarantine (seq bigserial, row_key text, aspect_urn
 constexpr int64_t kMigrationLock = 0x63786777'00000001;
 
 Error storeError(const std::exception& e) {
-  const bool connection = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr;
-  return Error{connection ? ErrorCode::kUnavailable : ErrorCode::kInternal,
-               std::string("PostgreSQL store: ") + e.what(), "", "", 0};
+  return postgresError("PostgreSQL store", e);
 }
 
 std::chrono::system_clock::time_point fromEpochSeconds(double seconds) {
@@ -137,32 +168,10 @@ class PostgresStateStore final : public StateStore {
   Status open() {
     try {
       connect();
-      pqxx::work tx(*connection_);
-      tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
-      tx.exec0(
-          "CREATE TABLE IF NOT EXISTS cxgw_schema_migrations (version int PRIMARY KEY, "
-          "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-      const int applied =
-          tx.exec1("SELECT coalesce(max(version), 0) FROM cxgw_schema_migrations")[0].as<int>();
-      if (applied > postgresStoreSchemaVersion()) {
-        return Error{ErrorCode::kInvalidArgument,
-                     "the database schema is at version " + std::to_string(applied) +
-                         ", newer than this build knows (" +
-                         std::to_string(postgresStoreSchemaVersion()) + "); upgrade cxgw",
-                     "", "", 0};
-      }
-      for (const Migration& migration : kMigrations) {
-        if (migration.version <= applied) continue;
-        if (options_.migrate_to > 0 && migration.version > options_.migrate_to) break;
-        tx.exec0(migration.sql);
-        tx.exec_params("INSERT INTO cxgw_schema_migrations (version, description) VALUES ($1, $2)",
-                       migration.version, std::string(migration.description));
-      }
-      tx.commit();
-      return {};
     } catch (const std::exception& e) {
       return storeError(e);
     }
+    return applyStoreMigrations(*connection_, options_.migrate_to);
   }
 
   using StateStore::commit;
@@ -668,6 +677,46 @@ class PostgresStateStore final : public StateStore {
 };
 
 }  // namespace
+
+Error postgresError(const std::string& what, const std::exception& e) {
+  const bool connection = dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr;
+  return Error{connection ? ErrorCode::kUnavailable : ErrorCode::kInternal, what + ": " + e.what(),
+               "", "", 0};
+}
+
+Status applyStoreMigrations(pqxx::connection& connection, int migrate_to) {
+  const int wanted = migrate_to > 0 ? migrate_to : postgresStoreSchemaVersion();
+  try {
+    pqxx::work tx(connection);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+    // A role that may not create tables (e.g. an auditor's) can still open a migrated store.
+    if (tx.exec1("SELECT to_regclass('cxgw_schema_migrations') IS NULL")[0].as<bool>()) {
+      tx.exec0(
+          "CREATE TABLE cxgw_schema_migrations (version int PRIMARY KEY, "
+          "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    }
+    const int applied =
+        tx.exec1("SELECT coalesce(max(version), 0) FROM cxgw_schema_migrations")[0].as<int>();
+    if (applied > postgresStoreSchemaVersion()) {
+      return Error{ErrorCode::kInvalidArgument,
+                   "the database schema is at version " + std::to_string(applied) +
+                       ", newer than this build knows (" +
+                       std::to_string(postgresStoreSchemaVersion()) + "); upgrade cxgw",
+                   "", "", 0};
+    }
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= applied) continue;
+      if (migration.version > wanted) break;
+      tx.exec0(migration.sql);
+      tx.exec_params("INSERT INTO cxgw_schema_migrations (version, description) VALUES ($1, $2)",
+                     migration.version, std::string(migration.description));
+    }
+    tx.commit();
+    return {};
+  } catch (const std::exception& e) {
+    return storeError(e);
+  }
+}
 
 int postgresStoreSchemaVersion() {
   return std::size(kMigrations) > 0 ? kMigrations[std::size(kMigrations) - 1].version : 0;

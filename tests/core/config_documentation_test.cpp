@@ -35,6 +35,7 @@ TEST(ConfigDocumentation, DemoConfigIsValidAndSetsEveryKey) {
        {"certs/server.crt", "certs/server.key", "certs/ca.crt", "erp/mapping.yaml"}) {
     dir.write(name, "placeholder; the loader checks only that the file exists");
   }
+  std::filesystem::create_directories(dir.path() / "policies");
   auto loaded = loadGatewayConfig(config, {});
   ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
   for (const ConfigKeyInfo& key : configKeys()) {

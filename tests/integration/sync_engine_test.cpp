@@ -220,10 +220,9 @@ TEST_F(SyncEngineTest, CrashBetweenBatchWriteAndCommitLosesAndDuplicatesNothing)
   ASSERT_TRUE(after_crash.ok());
 
   // The same ERP synced in one go into a fresh store gives the same result.
-  sql("DROP TABLE cxgw_twins, cxgw_aspects, "
-      "cxgw_sync_watermarks, cxgw_quarantine, cxgw_schema_migrations CASCADE; "
-      "DROP SEQUENCE cxgw_change_sequence;");
+  sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
   auto clean = openStore({});
+  ASSERT_TRUE(clean);
   ASSERT_TRUE(sync(*clean).ok());
   auto reference = clean->counts();
   ASSERT_TRUE(reference.ok());

@@ -250,6 +250,20 @@ TEST(PolicyEvaluator, DataUsageEndDateIncludesTheWholeLastDay) {
   EXPECT_FALSE(decide(end, oem(), context(Scope::kDataAccess, "2028-01-01T00:00:00Z")).allowed);
 }
 
+TEST(PolicyEvaluator, EndDatesBeyondTheClockKeepTheirMeaning) {
+  // Found by the policy parser fuzzer: year 1013 wrapped into the future and allowed.
+  EXPECT_FALSE(decide(atomic(kSaturn + "DataUsageEndDate", "eq", {"1013-12-31"}), oem(),
+                      context(Scope::kDataAccess))
+                   .allowed);
+  EXPECT_TRUE(decide(atomic(kSaturn + "DataUsageEndDate", "eq", {"9999-12-31"}), oem(),
+                     context(Scope::kDataAccess))
+                  .allowed);
+  EXPECT_FALSE(decide(atomic(kSaturn + "DataUsageEndDurationDays", "eq", {"2147483647"}), oem(),
+                      context(Scope::kDataAccess))
+                   .allowed)
+      << "an absurd duration is refused as unevaluable";
+}
+
 TEST(PolicyEvaluator, DataUsageEndDurationCountsFromTheAgreement) {
   const std::string days = atomic(kSaturn + "DataUsageEndDurationDays", "eq", {"10"});
   RequestContext ctx = context(Scope::kDataAccess, "2026-06-11T00:00:00Z");

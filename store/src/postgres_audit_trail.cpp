@@ -1,0 +1,230 @@
+#include "cxgw/store/postgres_audit_trail.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <tuple>
+
+#include "cxgw/core/timestamp.hpp"
+#include "cxgw/store/audit_chain.hpp"
+#include "postgres_migrations.hpp"
+
+namespace cxgw::store {
+namespace {
+
+constexpr const char* kRecordColumns =
+    "sequence, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "decision, scope, partner_bpn, partner_did, asset_id, twin_id, policy_id, policy_hash, "
+    "agreement_id, reason, previous_hash, hash";
+
+Error trailError(const std::exception& e) {
+  return postgresError("PostgreSQL audit trail", e);
+}
+
+// A row of kRecordColumns, or why it cannot be read as a record.
+Result<AuditRecord> toRecord(const pqxx::row& row) {
+  AuditRecord record;
+  record.sequence = row[0].as<int64_t>();
+  auto time = parseIsoTimestampStrict(row[1].as<std::string>());
+  if (!time) return Error{ErrorCode::kInternal, "its time cannot be read", "", "", 0};
+  record.entry.time = time.value();
+  const std::string decision = row[2].as<std::string>();
+  const auto parsed = parseAuditDecision(decision);
+  if (!parsed) {
+    return Error{ErrorCode::kInternal, "decision '" + decision + "' is neither allow nor deny", "",
+                 "", 0};
+  }
+  record.entry.decision = *parsed;
+  record.entry.scope = row[3].as<std::string>();
+  record.entry.partner_bpn = row[4].as<std::string>();
+  record.entry.partner_did = row[5].as<std::string>();
+  record.entry.asset_id = row[6].as<std::string>();
+  record.entry.twin_id = row[7].as<std::string>();
+  record.entry.policy_id = row[8].as<std::string>();
+  record.entry.policy_hash = row[9].as<std::string>();
+  record.entry.agreement_id = row[10].as<std::string>();
+  record.entry.reason = row[11].as<std::string>();
+  record.previous_hash = row[12].as<std::string>();
+  record.hash = row[13].as<std::string>();
+  return record;
+}
+
+class PostgresAuditTrail final : public AuditTrail {
+ public:
+  explicit PostgresAuditTrail(PostgresAuditTrailOptions options) : options_(std::move(options)) {}
+
+  Status open() {
+    std::lock_guard lock(writer_mutex_);
+    try {
+      writer_ = std::make_unique<pqxx::connection>(options_.connection_string);
+    } catch (const std::exception& e) {
+      return trailError(e);
+    }
+    return applyStoreMigrations(*writer_, 0);
+  }
+
+  using AuditTrail::append;
+  Result<std::vector<AuditRecord>> append(const std::vector<AuditEntry>& entries) override {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (Status status = validateAuditEntry(entries[i], i); !status) return status.error();
+    }
+    if (entries.empty()) return std::vector<AuditRecord>();
+    std::lock_guard lock(writer_mutex_);
+    try {
+      if (!writer_ || !writer_->is_open()) {
+        writer_ = std::make_unique<pqxx::connection>(options_.connection_string);
+      }
+      pqxx::work tx(*writer_);
+      tx.exec0("SET LOCAL lock_timeout = " +
+               tx.quote(std::to_string(options_.lock_timeout.count()) + "ms"));
+      const pqxx::row head_row =
+          tx.exec1("SELECT sequence, hash FROM cxgw_audit_head WHERE singleton FOR UPDATE");
+      const AuditHead head{head_row[0].as<int64_t>(), head_row[1].as<std::string>()};
+      std::vector<AuditRecord> records = chainAuditEntries(head, entries);
+      {
+        pqxx::stream_to copy(tx, "cxgw_audit_records",
+                             std::vector<std::string>{
+                                 "sequence", "recorded_at", "decision", "scope", "partner_bpn",
+                                 "partner_did", "asset_id", "twin_id", "policy_id", "policy_hash",
+                                 "agreement_id", "reason", "previous_hash", "hash"});
+        for (const AuditRecord& record : records) {
+          const AuditEntry& e = record.entry;
+          copy << std::make_tuple(record.sequence, formatIsoTimestampMicros(e.time),
+                                  std::string(auditDecisionName(e.decision)), e.scope,
+                                  e.partner_bpn, e.partner_did, e.asset_id, e.twin_id, e.policy_id,
+                                  e.policy_hash, e.agreement_id, e.reason, record.previous_hash,
+                                  record.hash);
+        }
+        copy.complete();
+      }
+      tx.exec_params0(
+          "UPDATE cxgw_audit_head SET sequence = $1, hash = $2, updated_at = now() "
+          "WHERE singleton",
+          records.back().sequence, records.back().hash);
+      if (options_.before_commit) {
+        if (Status status = options_.before_commit(); !status) return status.error();
+      }
+      tx.commit();
+      return records;
+    } catch (const std::exception& e) {
+      return trailError(e);
+    }
+  }
+
+  Result<std::vector<AuditRecord>> query(const AuditQuery& query) override {
+    std::lock_guard lock(reader_mutex_);
+    try {
+      ensureReader();
+      pqxx::read_transaction tx(*reader_);
+      std::string sql = std::string("SELECT ") + kRecordColumns +
+                        " FROM cxgw_audit_records WHERE sequence > " +
+                        tx.quote(query.after_sequence);
+      if (!query.partner.empty()) {
+        sql += " AND (partner_bpn = " + tx.quote(query.partner) +
+               " OR partner_did = " + tx.quote(query.partner) + ")";
+      }
+      if (!query.asset.empty()) {
+        sql += " AND (asset_id = " + tx.quote(query.asset) +
+               " OR twin_id = " + tx.quote(query.asset) + ")";
+      }
+      if (query.decision) {
+        sql += " AND decision = " + tx.quote(std::string(auditDecisionName(*query.decision)));
+      }
+      if (query.since)
+        sql += " AND recorded_at >= " + tx.quote(formatIsoTimestampMicros(*query.since));
+      if (query.until)
+        sql += " AND recorded_at < " + tx.quote(formatIsoTimestampMicros(*query.until));
+      const size_t limit = std::min<size_t>(query.limit, std::numeric_limits<int64_t>::max());
+      sql += " ORDER BY sequence LIMIT " + std::to_string(limit);
+      std::vector<AuditRecord> out;
+      for (const auto& row : tx.exec(sql)) {
+        auto record = toRecord(row);
+        if (!record) {
+          Error error = record.error();
+          error.message = "record " + row[0].as<std::string>() + ": " + error.message +
+                          "; run `cxgw audit verify`";
+          return error;
+        }
+        out.push_back(std::move(record).value());
+      }
+      return out;
+    } catch (const std::exception& e) {
+      return trailError(e);
+    }
+  }
+
+  Result<AuditVerification> verify() override {
+    std::lock_guard lock(reader_mutex_);
+    try {
+      ensureReader();
+      // One snapshot: appends committed meanwhile move neither the records read nor the head.
+      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*reader_);
+      const pqxx::result head_rows =
+          tx.exec("SELECT sequence, hash FROM cxgw_audit_head WHERE singleton");
+      AuditChainVerifier verifier;
+      int64_t after = 0;
+      bool more = true;
+      while (more) {
+        const pqxx::result page = tx.exec_params(
+            std::string("SELECT ") + kRecordColumns +
+                " FROM cxgw_audit_records WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+            after, static_cast<int64_t>(options_.verify_page_size));
+        more = page.size() == options_.verify_page_size;
+        for (const auto& row : page) {
+          auto record = toRecord(row);
+          if (!record) {
+            verifier.addUnreadable(row[0].as<int64_t>(), record.error().message + " (edited)");
+            more = false;
+            break;
+          }
+          if (!verifier.add(record.value())) {
+            more = false;
+            break;
+          }
+          after = record.value().sequence;
+        }
+      }
+      if (head_rows.empty()) {
+        AuditVerification result = verifier.finish(verifier.last());
+        result.head = AuditHead{0, ""};
+        if (!result.first_break) {
+          result.first_break = AuditChainBreak{
+              after, "the head row of cxgw_audit_head is missing (the head was deleted)"};
+        }
+        return result;
+      }
+      return verifier.finish(
+          AuditHead{head_rows[0][0].as<int64_t>(), head_rows[0][1].as<std::string>()});
+    } catch (const std::exception& e) {
+      return trailError(e);
+    }
+  }
+
+ private:
+  void ensureReader() {
+    if (!reader_ || !reader_->is_open()) {
+      reader_ = std::make_unique<pqxx::connection>(options_.connection_string);
+    }
+  }
+
+  const PostgresAuditTrailOptions options_;
+  std::mutex writer_mutex_;  // guards writer_, which serves appends
+  std::unique_ptr<pqxx::connection> writer_;
+  std::mutex reader_mutex_;  // guards reader_, which serves query() and verify()
+  std::unique_ptr<pqxx::connection> reader_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<AuditTrail>> openPostgresAuditTrail(PostgresAuditTrailOptions options) {
+  if (options.verify_page_size == 0) {
+    return Error{ErrorCode::kInvalidArgument, "verify_page_size must be at least 1",
+                 "verify_page_size", "", 0};
+  }
+  auto trail = std::make_unique<PostgresAuditTrail>(std::move(options));
+  if (Status status = trail->open(); !status) return status.error();
+  return std::unique_ptr<AuditTrail>(std::move(trail));
+}
+
+}  // namespace cxgw::store
