@@ -18,6 +18,12 @@ const char* errorCodeName(ErrorCode code) {
       return "tls_error";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kPermissionDenied:
+      return "permission_denied";
     case ErrorCode::kInternal:
       return "internal";
   }

@@ -17,7 +17,9 @@ fuzz=1
 if [ "${1:-}" = "--quick" ]; then presets=(dev); fuzz=0; fi
 
 bash deploy/scripts/install-deps.sh
-# The independent JSON Schema validator (ajv) for the conformance tests, pinned by its lock file.
+# The conformance tests' independent checkers, pinned by their lock file: ajv (aspect payloads,
+# DSP 2025-1 messages: validate.mjs, validate-dsp.mjs) and jsonld.js (expand-jsonld.mjs). Tests
+# that need them print "SKIPPED: <reason>" when they are missing.
 npm ci --prefix tests/conformance/validator --no-audit --no-fund --loglevel=error
 
 for preset in "${presets[@]}"; do

@@ -6,6 +6,7 @@
 
 #include "cxgw/policies/policy_evaluator.hpp"
 #include "cxgw/policies/policy_parser.hpp"
+#include "cxgw/policies/policy_writer.hpp"
 #include "cxgw/schemas/jsonld_expander.hpp"
 #include "policy_test_support.hpp"
 
@@ -178,6 +179,60 @@ TEST(CatenaXPolicyExamples, AnUndefinedTermIsRefusedNotDropped) {
       "permission": [{"action": "use", "constrait": [{"leftOperand": "x", "operator": "eq", "rightOperand": "y"}]}]})");
   ASSERT_FALSE(policy.ok());
   EXPECT_NE(policy.error().key.find("constrait"), std::string::npos) << policy.error().describe();
+}
+
+
+// The two styles the DSP codec writes offers and agreements in: plain terms under the DSP 2025-1
+// ODRL profile plus the Catena-X 2025/9 context, and prefixed terms with {"@id"} values under a
+// bare prefix map (DSP v0.8, as EDC compacts).
+const OdrlWriteStyle kPlainStyle{"",
+                                 {{"http://www.w3.org/ns/odrl/2/", ""},
+                                  {"https://w3id.org/catenax/2025/9/policy/", ""}},
+                                 false};
+const OdrlWriteStyle kPrefixedStyle{"odrl:",
+                                    {{"http://www.w3.org/ns/odrl/2/", "odrl:"},
+                                     {"https://w3id.org/catenax/policy/", "cx-policy:"}},
+                                    true};
+
+std::string inContext(const std::string& context, std::string policy) {
+  policy.insert(1, "\"@context\":" + context + ",");
+  return policy;
+}
+
+TEST(PolicyWriter, EveryExampleSurvivesWritingAndReadingInBothStyles) {
+  const std::string plain_context =
+      R"(["https://w3id.org/dspace/2025/1/odrl-profile.jsonld", "https://w3id.org/catenax/2025/9/policy/context.jsonld"])";
+  const std::string prefixed_context =
+      R"({"odrl": "http://www.w3.org/ns/odrl/2/", "cx-policy": "https://w3id.org/catenax/policy/"})";
+  for (const Example& example : examples()) {
+    SCOPED_TRACE(example.name);
+    const auto original = parseCompact(example.document);
+    ASSERT_TRUE(original.ok()) << original.error().describe();
+    const OdrlEnvelope envelope{"offer-1", "Offer", "", "BPNL000000000SUP", "", {}};
+    for (const auto& [style, context] : {std::pair(kPlainStyle, plain_context),
+                                         std::pair(kPrefixedStyle, prefixed_context)}) {
+      const std::string written = writeOdrlPolicy(original.value(), envelope, style);
+      const auto reread = parseCompact(inContext(context, written));
+      ASSERT_TRUE(reread.ok()) << reread.error().describe() << "\n" << written;
+      EXPECT_EQ(canonicalPolicyText(reread.value()), canonicalPolicyText(original.value()))
+          << written;
+      EXPECT_EQ(reread.value().assigner, "BPNL000000000SUP") << written;
+      EXPECT_EQ(reread.value().id, "offer-1") << written;
+    }
+  }
+}
+
+TEST(PolicyWriter, PlainStyleWritesTermsAndLeavesForeignIrisWhole) {
+  const auto policy = parseCompact(examples()[0].document);
+  ASSERT_TRUE(policy.ok());
+  const OdrlWriteStyle only_odrl{"", {{"http://www.w3.org/ns/odrl/2/", ""}}, false};
+  const std::string written =
+      writeOdrlPolicy(policy.value(), {"o", "Offer", "asset-1", "", "", {}}, only_odrl);
+  EXPECT_NE(written.find(R"("leftOperand":"https://w3id.org/catenax/2025/9/policy/Membership")"),
+            std::string::npos)
+      << written;
+  EXPECT_NE(written.find(R"("operator":"eq")"), std::string::npos) << written;
+  EXPECT_NE(written.find(R"("target":"asset-1")"), std::string::npos) << written;
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ enum class ErrorCode {
   kIoError,          // the operating system refused a read or write
   kTlsError,         // OpenSSL refused a certificate, key or setting
   kUnavailable,      // a dependency cannot be reached right now
+  kConflict,         // a record changed under the caller (optimistic concurrency) or exists
+  kUnauthenticated,  // the caller's identity could not be verified
+  kPermissionDenied, // the caller is known but may not do this
   kInternal,         // a bug; should not happen
 };
 
