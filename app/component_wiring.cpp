@@ -2,18 +2,43 @@
 
 #include <iostream>
 
+#include "cxgw/store/postgres_audit_trail.hpp"
+#include "cxgw/store/postgres_process_store.hpp"
 #include "cxgw/store/postgres_state_store.hpp"
 
 namespace cxgw::app {
 
+namespace {
+
+// The error of opening the store database, attributed to the key that names it.
+Error storeError(Error error) {
+  error.key = "store.postgres_connection";
+  return error;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config) {
   if (config.store.backend == StoreBackend::kMemory) return store::createMemoryStateStore();
   auto opened = store::openPostgresStateStore({config.store.postgres_connection, {}});
-  if (!opened) {
-    Error error = opened.error();
-    error.key = "store.postgres_connection";
-    return error;
-  }
+  if (!opened) return storeError(opened.error());
+  return std::move(opened).value();
+}
+
+Result<std::unique_ptr<store::ProcessStore>> openConfiguredProcessStore(
+    const GatewayConfig& config) {
+  if (config.store.backend == StoreBackend::kMemory) return store::createMemoryProcessStore();
+  store::PostgresProcessStoreOptions options;
+  options.connection_string = config.store.postgres_connection;
+  auto opened = store::openPostgresProcessStore(options);
+  if (!opened) return storeError(opened.error());
+  return std::move(opened).value();
+}
+
+Result<std::unique_ptr<store::AuditTrail>> openConfiguredAuditTrail(const GatewayConfig& config) {
+  if (config.store.backend == StoreBackend::kMemory) return store::createMemoryAuditTrail();
+  auto opened = store::openPostgresAuditTrail({config.store.postgres_connection});
+  if (!opened) return storeError(opened.error());
   return std::move(opened).value();
 }
 

@@ -8,12 +8,21 @@
 #include "cxgw/adapters/mapping.hpp"
 #include "cxgw/core/config.hpp"
 #include "cxgw/schemas/schema_registry.hpp"
+#include "cxgw/store/audit_trail.hpp"
+#include "cxgw/store/process_store.hpp"
 #include "cxgw/store/state_store.hpp"
 
 namespace cxgw::app {
 
 // The store the configuration names (memory, or PostgreSQL with migrations applied).
 Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config);
+
+// The DSP process store the configuration names (memory, or PostgreSQL with migrations).
+Result<std::unique_ptr<store::ProcessStore>> openConfiguredProcessStore(
+    const GatewayConfig& config);
+
+// The audit trail: in the store database with backend postgres, in memory otherwise.
+Result<std::unique_ptr<store::AuditTrail>> openConfiguredAuditTrail(const GatewayConfig& config);
 
 // Built-in aspect schemas plus schemas.directories.
 Result<schemas::SchemaRegistry> loadConfiguredSchemas(const GatewayConfig& config);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "cxgw/gateway/dataplane/edr_token.hpp"
 #include "cxgw/gateway/tls/dev_certificates.hpp"
 
 namespace cxgw::app {
@@ -24,6 +25,14 @@ int runDevCerts(const std::filesystem::path& directory, const std::vector<std::s
     std::cout << "  client " << client.bpn << ": " << client.certificate.string() << " + "
               << client.private_key.filename().string() << "\n";
   }
+  // The key that signs EDR tokens (dsp.token_signing_key).
+  auto key = gateway::EdrSigningKey::generate();
+  const std::filesystem::path key_file = directory / "edr-signing.key";
+  if (!key || !key.value().writePem(key_file)) {
+    std::cerr << "cxgw: dev-certs: cannot write " << key_file.string() << "\n";
+    return 1;
+  }
+  std::cout << "  EDR token signing key: " << key_file.string() << "\n";
   return 0;
 }
 

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   int days = 30;
   auto* dev_certs = cli.add_subcommand(
       "dev-certs",
-      "Write a development CA, a localhost server certificate and client certificates");
+      "Write a development CA, a localhost server certificate, client certificates and an EDR "
+      "token signing key");
   dev_certs->add_option("DIR", certs_dir, "Directory to write the PEM files to")->required();
   dev_certs->add_option("--client-bpn", client_bpns, "BPN of a client certificate (repeatable)")
       ->capture_default_str();

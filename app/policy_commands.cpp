@@ -13,6 +13,7 @@
 #include "cxgw/policies/policy_diff.hpp"
 #include "cxgw/policies/policy_library.hpp"
 #include "cxgw/schemas/jsonld_expander.hpp"
+#include "partner_claims_yaml.hpp"
 #include "policy_library_files.hpp"
 
 namespace cxgw::app {
@@ -48,74 +49,34 @@ struct PartnerProfile {
 };
 
 Result<PartnerProfile> readProfile(const std::filesystem::path& file) {
-  auto fail = [&](const std::string& key, const std::string& message, int line) {
-    return Error{ErrorCode::kInvalidArgument, message, key, file.string(), line};
-  };
   YAML::Node root;
   try {
     root = YAML::LoadFile(file.string());
   } catch (const YAML::Exception& e) {
-    return fail("", e.msg, e.mark.line + 1);
+    return Error{ErrorCode::kInvalidArgument, e.msg, "", file.string(), e.mark.line + 1};
   }
-  if (!root.IsMap()) return fail("", "a partner profile is a YAML mapping", 0);
   PartnerProfile profile;
-  static const std::set<std::string> kKeys{"bpn",
-                                           "did",
-                                           "membership",
-                                           "framework_agreements",
-                                           "groups",
-                                           "purposes",
-                                           "contract_references",
-                                           "affiliate_bpn",
-                                           "affiliate_region"};
-  try {
-    for (const auto& entry : root) {
-      const std::string key = entry.first.as<std::string>();
-      const int line = entry.first.Mark().line + 1;
-      if (kKeys.count(key) == 0)
-        return fail(key,
-                    "unknown key (known: bpn, did, membership, framework_agreements, groups, "
-                    "purposes, contract_references, affiliate_bpn, affiliate_region)",
-                    line);
-      const YAML::Node& value = entry.second;
-      auto list = [&]() -> std::optional<std::vector<std::string>> {
-        if (!value.IsSequence()) return std::nullopt;
-        return value.as<std::vector<std::string>>();
-      };
-      if (key == "bpn")
-        profile.claims.bpn = value.as<std::string>();
-      else if (key == "did")
-        profile.claims.did = value.as<std::string>();
-      else if (key == "membership")
-        profile.claims.catena_x_member = value.as<bool>();
-      else if (key == "affiliate_bpn")
-        profile.affiliate_bpn = value.as<std::string>();
-      else if (key == "affiliate_region")
-        profile.affiliate_region = value.as<std::string>();
-      else {
-        auto values = list();
-        if (!values) return fail(key, "expected a list", line);
-        if (key == "groups")
-          profile.claims.groups = *values;
-        else if (key == "purposes")
-          profile.purposes = *values;
-        else if (key == "contract_references")
-          profile.claims.contract_references = *values;
-        else {
-          for (const std::string& v : *values) {
-            const size_t colon = v.rfind(':');
-            profile.claims.framework_agreements.push_back(
-                colon == std::string::npos
-                    ? policies::FrameworkAgreementClaim{v, ""}
-                    : policies::FrameworkAgreementClaim{v.substr(0, colon), v.substr(colon + 1)});
-          }
+  auto claims = readPartnerClaims(
+      root, file, "",
+      [&profile](const std::string& key, const YAML::Node& value, int line) -> Status {
+        const auto wrong = [&](const char* expected) {
+          return Error{ErrorCode::kInvalidArgument, expected, key, "", line};
+        };
+        if (key == "purposes") {
+          if (!value.IsSequence()) return wrong("expected a list");
+          profile.purposes = value.as<std::vector<std::string>>();
+        } else if (key == "affiliate_bpn" || key == "affiliate_region") {
+          if (!value.IsScalar()) return wrong("expected a string");
+          (key == "affiliate_bpn" ? profile.affiliate_bpn : profile.affiliate_region) =
+              value.as<std::string>();
+        } else {
+          return Error{ErrorCode::kUnknownKey, "", key, "", line};
         }
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return fail("", "wrong value type: " + e.msg, e.mark.line + 1);
-  }
-  if (profile.claims.bpn.empty()) return fail("bpn", "is required", 0);
+        return {};
+      },
+      ", purposes, affiliate_bpn, affiliate_region");
+  if (!claims) return claims.error();
+  profile.claims = std::move(claims).value();
   return profile;
 }
 

@@ -10,6 +10,7 @@
 #include "cxgw/gateway/admin/health_routes.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
 #include "cxgw/store/store_health_monitor.hpp"
+#include "dsp_service.hpp"
 #include "policy_library_watcher.hpp"
 
 namespace cxgw::app {
@@ -39,6 +40,10 @@ int runServe(const std::filesystem::path& config_file) {
   if (!mappings) {
     std::cerr << "cxgw: mapping error: " << mappings.error().describe() << "\n";
     return 2;
+  }
+  std::vector<schemas::AspectUrn> aspects;  // the aspect models offered over DSP
+  for (const auto& mapping : mappings.value()) {
+    for (const auto& aspect : mapping.aspects) aspects.push_back(aspect.urn);
   }
   auto schemas = loadConfiguredSchemas(config);
   if (!schemas) {
@@ -78,8 +83,26 @@ int runServe(const std::filesystem::path& config_file) {
     readiness.push_back(schedulers.back()->readinessCheck());
   }
 
+  std::unique_ptr<DspService> dsp;
+  if (!config.dsp.public_url.empty()) {
+    auto created = DspService::create(
+        config,
+        [watcher = policy_library.get()]() -> std::shared_ptr<const policies::PolicyLibrary> {
+          return watcher ? watcher->current() : nullptr;
+        },
+        aspects);
+    if (!created) {
+      logError("cannot start the Dataspace Protocol endpoints",
+               {{"error", created.error().describe()}});
+      std::cerr << "cxgw: dsp: " << created.error().describe() << "\n";
+      return created.error().code == ErrorCode::kUnavailable ? 1 : 2;
+    }
+    dsp = std::move(created).value();
+  }
+
   auto router = std::make_shared<gateway::Router>();
   gateway::addHealthRoutes(*router, std::move(readiness), metrics);
+  if (dsp) dsp->addRoutes(*router);
   server.value()->start(router, /*handle_signals=*/true);
   for (auto& scheduler : schedulers) scheduler->start();
   server.value()->wait();

@@ -328,6 +328,30 @@ const std::vector<KeySpec>& keyTable() {
         "directory of the policy library (JSON-LD policy and contract definitions, BPN groups); "
         "reloaded on SIGHUP and on change",
         [](auto& c) -> auto& { return c.policies.directory; }));
+    keys.push_back(stringKey(
+        "dsp.public_url",
+        "https URL partners reach this gateway at; set it to serve the Dataspace Protocol",
+        [](auto& c) -> auto& { return c.dsp.public_url; }));
+    keys.push_back(pathKey(
+        "dsp.partner_registry",
+        "YAML file of partner BPNLs and their claims (membership, framework agreements, groups)",
+        [](auto& c) -> auto& { return c.dsp.partner_registry; }));
+    keys.push_back(pathKey(
+        "dsp.partner_ca",
+        "PEM bundle that partners' server certificates chain to; default server.tls.client_ca",
+        [](auto& c) -> auto& { return c.dsp.partner_ca_file; }));
+    keys.push_back(pathKey(
+        "dsp.token_signing_key",
+        "PEM EC P-256 key signing EDR tokens (replicas share it); default: generated at start",
+        [](auto& c) -> auto& { return c.dsp.token_signing_key; }));
+    keys.push_back(durationKey(
+        "dsp.edr_lifetime", "how long an EDR access token is valid",
+        [](auto& c) -> auto& { return c.dsp.edr_lifetime; }, milliseconds(10'000),
+        milliseconds(86'400'000)));
+    keys.push_back(integerKey(
+        "dsp.callback_attempts",
+        "attempts to deliver a message to a partner before its process is terminated",
+        [](auto& c) -> auto& { return c.dsp.callback_attempts; }, 1, 100));
     for (KeySpec& spec : keys) spec.info.env_variable = environmentVariableFor(spec.info.key);
     return keys;
   }();
@@ -516,6 +540,37 @@ std::optional<Error> validate(const GatewayConfig& config,
       return configError(ErrorCode::kNotFound,
                          "directory " + directory.string() + " does not exist",
                          "schemas.directories", file, lineFor("schemas.directories"));
+    }
+  }
+  if (!config.dsp.public_url.empty()) {
+    const int line = lineFor("dsp.public_url");
+    if (config.dsp.public_url.rfind("https://", 0) != 0 || config.dsp.public_url.size() < 9) {
+      return configError(ErrorCode::kInvalidArgument, "must be an https:// URL", "dsp.public_url",
+                         file, line);
+    }
+    if (bpnl.empty()) {
+      return configError(ErrorCode::kMissingKey, "is required when dsp.public_url is set",
+                         "supplier.bpnl", file, 0);
+    }
+    if (config.dsp.partner_registry.empty()) {
+      return configError(ErrorCode::kMissingKey, "is required when dsp.public_url is set",
+                         "dsp.partner_registry", file, line);
+    }
+    if (auto error = checkFile(config.dsp.partner_registry, "dsp.partner_registry", values, file)) {
+      return error;
+    }
+    if (tls.client_certificates == ClientCertificateMode::kNone) {
+      return configError(ErrorCode::kInvalidArgument,
+                         "must be optional or required when dsp.public_url is set (partners "
+                         "authenticate with client certificates)",
+                         "server.tls.client_certificates", file,
+                         lineFor("server.tls.client_certificates"));
+    }
+    for (const auto& [path, key] :
+         {std::pair(&config.dsp.partner_ca_file, "dsp.partner_ca"),
+          std::pair(&config.dsp.token_signing_key, "dsp.token_signing_key")}) {
+      if (path->empty()) continue;
+      if (auto error = checkFile(*path, key, values, file)) return error;
     }
   }
   if (tls.client_certificates != ClientCertificateMode::kNone) {

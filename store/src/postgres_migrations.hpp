@@ -1,6 +1,6 @@
 #pragma once
 // What every PostgreSQL class of the store shares: the schema migrations (kMigrations, in
-// postgres_state_store.cpp) and how libpqxx exceptions become Errors.
+// postgres_migrations.cpp) and how libpqxx exceptions become Errors.
 
 #include <exception>
 #include <pqxx/connection>

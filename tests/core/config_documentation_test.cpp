@@ -31,8 +31,8 @@ TEST(ConfigDocumentation, OperatorPageDocumentsEveryKey) {
 TEST(ConfigDocumentation, DemoConfigIsValidAndSetsEveryKey) {
   testing::TempDirectory dir;
   const auto config = dir.write("gateway.yaml", readFile(kSourceDir / "deploy/demo/gateway.yaml"));
-  for (const char* name :
-       {"certs/server.crt", "certs/server.key", "certs/ca.crt", "erp/mapping.yaml"}) {
+  for (const char* name : {"certs/server.crt", "certs/server.key", "certs/ca.crt",
+                           "certs/edr-signing.key", "erp/mapping.yaml", "partners.yaml"}) {
     dir.write(name, "placeholder; the loader checks only that the file exists");
   }
   std::filesystem::create_directories(dir.path() / "policies");

@@ -9,6 +9,7 @@
 #include "cxgw/gateway/tls/dev_certificates.hpp"
 #include "cxgw/store/postgres_audit_trail.hpp"
 #include "support/child_process.hpp"
+#include "support/cxgw_process.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_directory.hpp"
 
@@ -17,10 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;
-};
+using Outcome = testing::CxgwRun;
 
 store::AuditEntry entryAt(const char* time, store::AuditDecision decision, std::string bpn,
                           std::string asset, std::string reason) {
@@ -78,16 +76,7 @@ class AuditCommand : public testing::PostgresTestSuite {
   }
 
   static Outcome run(std::vector<std::string> arguments) {
-    testing::SpawnOptions options;
-    options.argv = {CXGW_BINARY_PATH};
-    options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
-    auto child = testing::ChildProcess::spawn(options);
-    EXPECT_TRUE(child.ok());
-    if (!child.ok()) return {};
-    Outcome outcome;
-    outcome.output = child.value()->readAll(60s);
-    outcome.exit_code = child.value()->waitFor(30s).value_or(-1);
-    return outcome;
+    return testing::runCxgw(std::move(arguments), {}, 60s);
   }
 
   static void tamper(const std::string& statement) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "support/cxgw_process.hpp"
 #include "support/temp_directory.hpp"
 
 namespace cxgw {
@@ -22,22 +23,8 @@ constexpr auto kWait = 30s;  // bounds a hang; measures nothing
 const std::filesystem::path kExamples =
     std::filesystem::path(CXGW_SOURCE_DIR) / "policies/examples";
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandRun cxgw(std::vector<std::string> arguments) {
-  testing::SpawnOptions options;
-  options.argv = {CXGW_BINARY_PATH};
-  options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
-  auto child = ChildProcess::spawn(options);
-  EXPECT_TRUE(child.ok()) << child.error().describe();
-  if (!child.ok()) return {};
-  CommandRun run;
-  run.output = child.value()->readAll(kWait);
-  run.exit_code = child.value()->waitFor(kWait).value_or(-1);
-  return run;
+testing::CxgwRun cxgw(std::vector<std::string> arguments) {
+  return testing::runCxgw(std::move(arguments), {}, kWait);
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -68,7 +55,7 @@ std::string policyWithConstraint(const std::string& id, const std::string& const
 }
 
 TEST(PolicyCommand, LintAcceptsTheExampleLibrary) {
-  const CommandRun run = cxgw({"policy", "lint", kExamples.string()});
+  const testing::CxgwRun run = cxgw({"policy", "lint", kExamples.string()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(contains(run.output, ": OK: ")) << run.output;
 }
@@ -81,7 +68,7 @@ TEST(PolicyCommand, LintNamesFileAndLocationOfAConstraintItCannotEvaluate) {
       policyWithConstraint(
           "bad",
           R"({"leftOperand": "https://example.com/Shoesize", "operator": "eq", "rightOperand": "42"})"));
-  const CommandRun run = cxgw({"policy", "lint", (dir.path() / "lib").string()});
+  const testing::CxgwRun run = cxgw({"policy", "lint", (dir.path() / "lib").string()});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_TRUE(contains(run.output, "zz-bad.jsonld")) << run.output;
   EXPECT_TRUE(contains(run.output, "permission[0].constraint[0]")) << run.output;
@@ -93,13 +80,13 @@ TEST(PolicyCommand, LintNamesAnUnknownRemoteContext) {
   testing::TempDirectory dir("cxgw-policy");
   dir.write("lib/remote.jsonld",
             R"({"@context": "https://example.com/private-context.jsonld", "@id": "x"})");
-  const CommandRun run = cxgw({"policy", "lint", (dir.path() / "lib").string()});
+  const testing::CxgwRun run = cxgw({"policy", "lint", (dir.path() / "lib").string()});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_TRUE(contains(run.output, "https://example.com/private-context.jsonld")) << run.output;
 }
 
 TEST(PolicyCommand, ExplainRendersAPolicyAsASentence) {
-  const CommandRun run =
+  const testing::CxgwRun run =
       cxgw({"policy", "explain", (kExamples / "usage-time-limited.jsonld").string()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(contains(
@@ -110,7 +97,7 @@ TEST(PolicyCommand, ExplainRendersAPolicyAsASentence) {
 }
 
 TEST(PolicyCommand, ExplainByIdNamesTheContractDefinitionsUsingIt) {
-  const CommandRun run =
+  const testing::CxgwRun run =
       cxgw({"policy", "explain", "access-bpn-group", "--policies", kExamples.string()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(contains(
@@ -126,8 +113,8 @@ TEST(PolicyCommand, TestShowsWhatAPartnerMaySeeAndAgreeToAndWhy) {
       dir.write("oem2.yaml",
                 "bpn: BPNL00000000OEM2\nmembership: true\nframework_agreements: []\n"
                 "purposes: [cx.quality.base:1]\n");
-  const CommandRun run = cxgw({"policy", "test", "--partner", profile.string(), "--policies",
-                               kExamples.string(), "--at", "2026-12-01"});
+  const testing::CxgwRun run = cxgw({"policy", "test", "--partner", profile.string(), "--policies",
+                                     kExamples.string(), "--at", "2026-12-01"});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   // OEM2 is in the group and on the allow-list, but has not signed Data Exchange Governance.
   EXPECT_TRUE(contains(run.output, "Contract definition quality-for-partners")) << run.output;
@@ -143,7 +130,7 @@ TEST(PolicyCommand, TestShowsWhatAPartnerMaySeeAndAgreeToAndWhy) {
 TEST(PolicyCommand, TestRejectsAProfileWithAnUnknownKeyNamingIt) {
   testing::TempDirectory dir("cxgw-policy");
   const auto profile = dir.write("p.yaml", "bpn: BPNL00000000OEM2\nmembershp: true\n");
-  const CommandRun run =
+  const testing::CxgwRun run =
       cxgw({"policy", "test", "--partner", profile.string(), "--policies", kExamples.string()});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_TRUE(contains(run.output, "p.yaml:2: membershp")) << run.output;
@@ -158,7 +145,7 @@ TEST(PolicyCommand, DiffShowsChangedRulesAndDefinitionsInWords) {
   text.replace(text.find("2027-12-31"), 10, "2028-06-30");
   dir.write("b/usage-time-limited.jsonld", text);
   std::filesystem::remove(dir.path() / "b/usage-jupiter-traceability.jsonld");
-  const CommandRun run =
+  const testing::CxgwRun run =
       cxgw({"policy", "diff", (dir.path() / "a").string(), (dir.path() / "b").string()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "changed: policy usage-time-limited")) << run.output;
@@ -169,26 +156,9 @@ TEST(PolicyCommand, DiffShowsChangedRulesAndDefinitionsInWords) {
       << run.output;
   EXPECT_TRUE(contains(run.output, "until 30 Jun 2028.")) << run.output;
   EXPECT_TRUE(contains(run.output, "removed: policy usage-jupiter-traceability")) << run.output;
-  const CommandRun same =
+  const testing::CxgwRun same =
       cxgw({"policy", "diff", (dir.path() / "a").string(), (dir.path() / "a").string()});
   EXPECT_EQ(same.output, "no changes\n");
-}
-
-// Reads JSON log lines until one has "msg" == `message`; returns it, or an empty document.
-rapidjson::Document awaitLogLine(ChildProcess& child, const std::string& message) {
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto line = child.readLine(1s);
-    if (!line) continue;
-    rapidjson::Document document;
-    document.Parse(line->c_str());
-    if (!document.HasParseError() && document.IsObject() && document.HasMember("msg") &&
-        message == document["msg"].GetString()) {
-      return document;
-    }
-  }
-  ADD_FAILURE() << "no log line '" << message << "' in time";
-  return {};
 }
 
 TEST(PolicyLibraryInServe, AnInvalidChangeNeverReplacesTheWorkingLibraryAndSighupReloads) {
@@ -202,13 +172,11 @@ TEST(PolicyLibraryInServe, AnInvalidChangeNeverReplacesTheWorkingLibraryAndSighu
                 "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
                 "    client_certificates: optional\n    client_ca: certs/ca.crt\n"
                 "policies:\n  directory: lib\n");
-  testing::SpawnOptions options;
-  options.argv = {CXGW_BINARY_PATH, "serve", "--config", config.string()};
-  auto spawned = ChildProcess::spawn(options);
-  ASSERT_TRUE(spawned.ok()) << spawned.error().describe();
-  ChildProcess& server = *spawned.value();
+  auto spawned = testing::startCxgw({"serve", "--config", config.string()});
+  ASSERT_TRUE(spawned);
+  ChildProcess& server = *spawned;
 
-  const auto first = awaitLogLine(server, "policy library loaded");
+  const auto first = testing::awaitLogLine(server, "policy library loaded");
   ASSERT_TRUE(first.IsObject());
   EXPECT_STREQ(first["trigger"].GetString(), "start");
   const uint64_t policies = first["policies"].GetUint64();
@@ -217,7 +185,7 @@ TEST(PolicyLibraryInServe, AnInvalidChangeNeverReplacesTheWorkingLibraryAndSighu
   dir.write("lib/zz-broken.jsonld",
             policyWithConstraint("broken", R"({"leftOperand": "Membership", "operator": "eq"})"));
   const auto rejected =
-      awaitLogLine(server, "policy library rejected; the previous one stays in force");
+      testing::awaitLogLine(server, "policy library rejected; the previous one stays in force");
   ASSERT_TRUE(rejected.IsObject());
   EXPECT_TRUE(contains(rejected["file"].GetString(), "zz-broken.jsonld"));
   EXPECT_TRUE(contains(rejected["error"].GetString(), "rightOperand"))
@@ -229,7 +197,7 @@ TEST(PolicyLibraryInServe, AnInvalidChangeNeverReplacesTheWorkingLibraryAndSighu
                 "broken",
                 R"({"leftOperand": "Membership", "operator": "eq", "rightOperand": "active"})"));
   server.sendSignal(SIGHUP);
-  const auto reloaded = awaitLogLine(server, "policy library loaded");
+  const auto reloaded = testing::awaitLogLine(server, "policy library loaded");
   ASSERT_TRUE(reloaded.IsObject());
   EXPECT_EQ(reloaded["policies"].GetUint64(), policies + 1);
 
@@ -249,7 +217,7 @@ TEST(PolicyLibraryInServe, AnInvalidLibraryAtStartIsAConfigurationError) {
                 "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
                 "    client_certificates: optional\n    client_ca: certs/ca.crt\n"
                 "policies:\n  directory: lib\n");
-  const CommandRun run = cxgw({"serve", "--config", config.string()});
+  const testing::CxgwRun run = cxgw({"serve", "--config", config.string()});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_TRUE(contains(run.output, "p.jsonld")) << run.output;
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "support/child_process.hpp"
+#include "support/cxgw_process.hpp"
 #include "support/https_test_client.hpp"
 #include "support/temp_directory.hpp"
 
@@ -19,32 +20,12 @@ using testing::SpawnOptions;
 constexpr auto kStartupWait = 30s;
 constexpr auto kExitWait = 30s;
 
+using testing::awaitLogLine;
+
+// The process, running; the tests drive it with signals and requests.
 std::unique_ptr<ChildProcess> runCxgw(std::vector<std::string> arguments,
                                       std::vector<std::pair<std::string, std::string>> env = {}) {
-  SpawnOptions options;
-  options.argv = {CXGW_BINARY_PATH};
-  options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
-  options.environment = std::move(env);
-  auto child = ChildProcess::spawn(options);
-  EXPECT_TRUE(child.ok()) << child.error().describe();
-  return child.ok() ? std::move(child).value() : nullptr;
-}
-
-// Reads JSON log lines until one has "msg" == `message`; returns it, or an empty document.
-rapidjson::Document awaitLogLine(ChildProcess& child, const std::string& message) {
-  const auto deadline = std::chrono::steady_clock::now() + kStartupWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto line = child.readLine(1s);
-    if (!line) continue;
-    rapidjson::Document document;
-    document.Parse(line->c_str());
-    if (!document.HasParseError() && document.IsObject() && document.HasMember("msg") &&
-        message == document["msg"].GetString()) {
-      return document;
-    }
-  }
-  ADD_FAILURE() << "no log line '" << message << "' within the startup wait";
-  return {};
+  return testing::startCxgw(std::move(arguments), std::move(env));
 }
 
 class ServeProcess : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include "cxgw/gateway/tls/dev_certificates.hpp"
 #include "integration/test_erp.hpp"
 #include "support/child_process.hpp"
+#include "support/cxgw_process.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_directory.hpp"
 
@@ -14,10 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;
-};
+using Outcome = testing::CxgwRun;
 
 class SyncCommand : public testing::PostgresTestSuite {
  protected:
@@ -44,16 +42,7 @@ class SyncCommand : public testing::PostgresTestSuite {
   }
 
   static Outcome run(std::vector<std::string> arguments) {
-    testing::SpawnOptions options;
-    options.argv = {CXGW_BINARY_PATH};
-    options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
-    auto child = testing::ChildProcess::spawn(options);
-    EXPECT_TRUE(child.ok());
-    if (!child.ok()) return {};
-    Outcome outcome;
-    outcome.output = child.value()->readAll(120s);
-    outcome.exit_code = child.value()->waitFor(60s).value_or(-1);
-    return outcome;
+    return testing::runCxgw(std::move(arguments), {}, 120s);
   }
 
   testing::TempDirectory dir_{"cxgw-sync-e2e"};

@@ -127,10 +127,16 @@ class ExpandedNode {
 };
 
 // `node` as an expanded document of its own (an array holding it), with @type `type` added
-// when the node has none, for policies::parsePolicy.
-std::string standaloneNode(const ExpandedNode& node, std::string_view type) {
+// when the node has none, for policies::parsePolicy. The DSP members of the node (in namespace
+// `dsp_ns`: the agreement's timestamp, v0.8's providerId/consumerId) belong to the protocol, not
+// to the ODRL policy, which refuses unknown members; they are left out, the message has them.
+std::string standaloneNode(const ExpandedNode& node, std::string_view type,
+                           std::string_view dsp_ns) {
   rapidjson::Document copy;
   copy.CopyFrom(node.value(), copy.GetAllocator());
+  for (std::string_view name : {"timestamp", "providerId", "consumerId"}) {
+    copy.RemoveMember(concat(dsp_ns, name).c_str());
+  }
   if (!copy.HasMember("@type")) {
     rapidjson::Value types(rapidjson::kArrayType);
     types.PushBack(rapidjson::Value(type.data(), static_cast<rapidjson::SizeType>(type.size()),
@@ -247,7 +253,7 @@ Result<ContractRequestMessage> readContractRequest(const MessageReader& reader) 
   offer.id = offers.front().id();
   if (offer.id.empty()) return invalid("offer.@id is missing", "offer.@id");
   offer.target = offers.front().text(concat(kOdrl, "target")).value_or("");
-  offer.expanded_policy = standaloneNode(offers.front(), concat(kOdrl, "Offer"));
+  offer.expanded_policy = standaloneNode(offers.front(), concat(kOdrl, "Offer"), reader.term(""));
   return message;
 }
 
@@ -261,8 +267,12 @@ Result<ContractAgreementMessage> readAgreement(const MessageReader& reader) {
   ContractAgreementMessage& m = message.value();
   m.agreement_id = agreement.id();
   m.target = agreement.text(concat(kOdrl, "target")).value_or("");
-  m.assigner = agreement.text(concat(kOdrl, "assigner")).value_or("");
-  m.assignee = agreement.text(concat(kOdrl, "assignee")).value_or("");
+  // The v0.8 specification names the parties dspace:providerId / dspace:consumerId; connectors
+  // (EDC) write odrl:assigner / odrl:assignee.
+  m.assigner = agreement.text(concat(kOdrl, "assigner"))
+                   .value_or(agreement.text(reader.term("providerId")).value_or(""));
+  m.assignee = agreement.text(concat(kOdrl, "assignee"))
+                   .value_or(agreement.text(reader.term("consumerId")).value_or(""));
   m.timestamp = agreement.text(reader.term("timestamp")).value_or("");
   for (auto [value, name] :
        {std::pair(&m.agreement_id, "agreement.@id"), std::pair(&m.target, "agreement.target"),
@@ -270,7 +280,7 @@ Result<ContractAgreementMessage> readAgreement(const MessageReader& reader) {
         std::pair(&m.assignee, "agreement.assignee")}) {
     if (value->empty()) return invalid(std::string(name) + " is missing", name);
   }
-  m.expanded_policy = standaloneNode(agreement, concat(kOdrl, "Agreement"));
+  m.expanded_policy = standaloneNode(agreement, concat(kOdrl, "Agreement"), reader.term(""));
   return message;
 }
 
@@ -557,6 +567,21 @@ const policies::OdrlWriteStyle& DspCodec::odrlStyle() const {
   return styleFor(version_);
 }
 
+Result<std::string> DspCodec::expandPolicy(const std::string& policy_json) const {
+  if (policy_json.size() < 2 || policy_json.front() != '{') {
+    return invalid("an ODRL policy must be a JSON object", "policy");
+  }
+  // Outside a message the ODRL terms come from the profile the message types import.
+  const std::string context = version_ == DspVersion::kV08
+                                  ? Vocabulary{version_}.context(true)
+                                  : "[\"https://w3id.org/dspace/2025/1/odrl-profile.jsonld\"," +
+                                        json::quote(kCatenaXPolicyContext) + "]";
+  std::string document = "{\"@context\":" + context;
+  if (policy_json.size() > 2) document += ",";
+  document.append(policy_json, 1);
+  return expander_.expand(document);
+}
+
 std::string DspCodec::writeCatalog(const Catalog& catalog) const {
   const Vocabulary v{version_};
   const bool v08 = version_ == DspVersion::kV08;
@@ -577,13 +602,14 @@ std::string DspCodec::writeCatalog(const Catalog& catalog) const {
                                              .string("@type", "DataService")
                                              .string("endpointURL", catalog.endpoint_url)
                                              .done();
-  return JsonObject(v.context(true))
-      .string("@id", catalog.id)
+  JsonObject out(v.context(true));
+  out.string("@id", catalog.id)
       .string("@type", v08 ? "dcat:Catalog" : "Catalog")
       .string(v.key("participantId"), catalog.participant_id)
-      .raw(v08 ? "dcat:service" : "service", "[" + data_service + "]")
-      .raw(v08 ? "dcat:dataset" : "dataset", joinArray(datasets))
-      .done();
+      .raw(v08 ? "dcat:service" : "service", "[" + data_service + "]");
+  // The 2025-1 catalog schema forbids an empty dataset array; an absent one means the same.
+  if (!datasets.empty()) out.raw(v08 ? "dcat:dataset" : "dataset", joinArray(datasets));
+  return out.done();
 }
 
 std::string DspCodec::writeDataset(const CatalogDataset& dataset,

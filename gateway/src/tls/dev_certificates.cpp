@@ -148,7 +148,8 @@ Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& re
                       ca_key.get(), request.validity,
                       {{NID_basic_constraints, "critical,CA:FALSE"},
                        {NID_key_usage, "critical,digitalSignature"},
-                       {NID_ext_key_usage, "serverAuth"},
+                       // The gateway presents the same certificate when it calls partners.
+                       {NID_ext_key_usage, "serverAuth,clientAuth"},
                        {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"},
                        {NID_authority_key_identifier, "keyid"}});
   if (!server) return server.error();

@@ -95,6 +95,20 @@ struct PolicySettings {
   std::filesystem::path directory;
 };
 
+// The Dataspace Protocol endpoints (docs/dsp.md). Off while public_url is empty.
+struct DspSettings {
+  std::string public_url;  // how partners reach this gateway, e.g. https://cx.supplier.example
+  std::filesystem::path partner_registry;  // YAML: the partners and their claims
+  // PEM bundle that partners' server certificates must chain to (outbound calls);
+  // empty: server.tls.client_ca.
+  std::filesystem::path partner_ca_file;
+  // PEM EC P-256 key that signs EDR tokens; replicas must share one. Empty: a key generated at
+  // start, valid for this process only.
+  std::filesystem::path token_signing_key;
+  std::chrono::milliseconds edr_lifetime{300'000};
+  unsigned callback_attempts = 8;
+};
+
 struct GatewayConfig {
   ServerSettings server;
   LoggingSettings logging;
@@ -103,6 +117,7 @@ struct GatewayConfig {
   SchemaSettings schemas;
   SyncSettings sync;
   PolicySettings policies;
+  DspSettings dsp;
 };
 
 // Where the effective value of a key came from.

@@ -38,6 +38,8 @@ class DspCodec {
 
   // How this version writes ODRL (for the offers of a catalog and for agreements).
   const policies::OdrlWriteStyle& odrlStyle() const;
+  // The expanded form (for policies::parsePolicy) of an ODRL object this codec's style wrote.
+  Result<std::string> expandPolicy(const std::string& policy_json) const;
 
   std::string writeCatalog(const Catalog& catalog) const;
   std::string writeDataset(const CatalogDataset& dataset, const std::string& endpoint_url) const;

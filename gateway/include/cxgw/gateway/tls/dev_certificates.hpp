@@ -5,7 +5,9 @@
 //
 // Files written to the directory (created if missing; keys with mode 0600):
 //   ca.crt, ca.key                    the CA
-//   server.crt, server.key            CN=localhost; SAN DNS:localhost, IP:127.0.0.1, IP:::1
+//   server.crt, server.key            CN=localhost; SAN DNS:localhost, IP:127.0.0.1, IP:::1;
+//                                     serverAuth and clientAuth (the gateway calls partners
+//                                     with it)
 //   client-<BPN>.crt, client-<BPN>.key  CN=<BPN>; extendedKeyUsage clientAuth
 // All keys are ECDSA P-256; signatures SHA-256.
 

@@ -1,0 +1,39 @@
+#pragma once
+// The Dataspace Protocol side of `cxgw serve`, wired from the configuration (dsp.*): partner
+// registry and mutual-TLS authenticator, policy decision point over the live policy library,
+// process store, EDR token issuer, outbound HTTPS client and callback dispatcher, and the
+// provider's routes. Built once at start; the routes it adds use it until the server stops, so
+// it must outlive the server.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "cxgw/core/config.hpp"
+#include "cxgw/core/result.hpp"
+#include "cxgw/gateway/http/router.hpp"
+#include "cxgw/policies/policy_library.hpp"
+#include "cxgw/schemas/aspect_urn.hpp"
+
+namespace cxgw::app {
+
+class DspService {
+ public:
+  using LibrarySource = std::function<std::shared_ptr<const policies::PolicyLibrary>()>;
+
+  // Fails naming the config key or file that cannot be used.
+  static Result<std::unique_ptr<DspService>> create(const GatewayConfig& config,
+                                                    LibrarySource library,
+                                                    const std::vector<schemas::AspectUrn>& aspects);
+  ~DspService();
+
+  void addRoutes(gateway::Router& router);
+
+  struct Parts;
+
+ private:
+  explicit DspService(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace cxgw::app

@@ -1,0 +1,175 @@
+// The Dataspace Protocol endpoints of a real `cxgw serve` process, configured as an operator
+// would (dsp.*, a partner registry, the example policy library), over HTTPS with client
+// certificates from `cxgw dev-certs`. The test plays the partner's connector, including the
+// callback server the gateway posts its agreement to (with its own client certificate,
+// verified against dsp.partner_ca).
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "cxgw/core/metrics.hpp"
+#include "cxgw/gateway/http/https_server.hpp"
+#include "support/cxgw_process.hpp"
+#include "support/https_test_client.hpp"
+#include "support/temp_directory.hpp"
+
+namespace cxgw {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kOem = "BPNL000000000OEM";
+constexpr const char* kNonMember = "BPNL0000000TRUCK";
+const std::filesystem::path kExamples =
+    std::filesystem::path(CXGW_SOURCE_DIR) / "policies/examples";
+
+class DspServe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto certs = testing::runCxgw({"dev-certs", (dir_.path() / "certs").string(),
+                                         "--client-bpn", kOem, "--client-bpn", kNonMember});
+    ASSERT_EQ(certs.exit_code, 0) << certs.output;
+    std::filesystem::create_directories(dir_.path() / "policies");
+    for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+      std::filesystem::copy_file(entry.path(), dir_.path() / "policies" / entry.path().filename());
+    }
+    dir_.write("partners.yaml", std::string("partners:\n") + "  - bpn: " + kOem +
+                                    "\n    membership: true\n"
+                                    "    framework_agreements: [DataExchangeGovernance:1.0]\n" +
+                                    "  - bpn: " + kNonMember + "\n    membership: false\n");
+    const auto config =
+        dir_.write("gateway.yaml",
+                   "server:\n  bind_address: 127.0.0.1\n  port: 0\n  tls:\n"
+                   "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
+                   "    client_certificates: optional\n    client_ca: certs/ca.crt\n"
+                   "supplier:\n  bpnl: BPNL00000000SUPP\n"
+                   "policies:\n  directory: policies\n"
+                   "dsp:\n  public_url: https://localhost:8443\n  partner_registry: partners.yaml\n"
+                   "  token_signing_key: certs/edr-signing.key\n  callback_attempts: 2\n");
+    server_ = testing::startCxgw({"serve", "--config", config.string()});
+    ASSERT_TRUE(server_);
+    const auto listening = testing::awaitLogLine(*server_, "listening");
+    ASSERT_TRUE(listening.IsObject());
+    port_ = static_cast<uint16_t>(listening["port"].GetUint());
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->sendSignal(SIGTERM);
+      EXPECT_EQ(server_->waitFor(30s), 0);
+    }
+  }
+
+  testing::TlsClientOptions as(const std::string& bpn) const {
+    testing::TlsClientOptions options;
+    options.ca_file = dir_.path() / "certs/ca.crt";
+    if (!bpn.empty()) {
+      options.certificate_file = dir_.path() / ("certs/client-" + bpn + ".crt");
+      options.private_key_file = dir_.path() / ("certs/client-" + bpn + ".key");
+    }
+    return options;
+  }
+
+  testing::HttpReply post(const std::string& bpn, const std::string& path,
+                          const std::string& body) {
+    testing::HttpsTestClient client(port_, as(bpn));
+    client.connect();
+    return client.request("POST", path, body, {{"content-type", "application/json"}});
+  }
+
+  testing::HttpReply catalog(const std::string& bpn) {
+    return post(bpn, "/api/v1/dsp/2025-1/catalog/request",
+                R"({"@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+                    "@type": "CatalogRequestMessage"})");
+  }
+
+  testing::TempDirectory dir_{"cxgw-dsp-e2e"};
+  std::unique_ptr<testing::ChildProcess> server_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(DspServe, TheVersionDocumentNamesBothVersions) {
+  const auto reply = testing::httpsGet(port_, as(""), "/.well-known/dspace-version");
+  ASSERT_EQ(reply.status, 200U);
+  EXPECT_NE(reply.body.find("\"/api/v1/dsp/2025-1\""), std::string::npos) << reply.body;
+  EXPECT_NE(reply.body.find("\"/api/v1/dsp\""), std::string::npos) << reply.body;
+}
+
+TEST_F(DspServe, TheCatalogFollowsTheAccessPolicyAndNeedsACertificate) {
+  const auto member = catalog(kOem);
+  ASSERT_EQ(member.status, 200U) << member.body;
+  EXPECT_NE(member.body.find("\"@id\":\"digital-twin-registry\""), std::string::npos)
+      << member.body;
+  EXPECT_NE(member.body.find("DigitalTwinRegistry"), std::string::npos) << member.body;
+  const auto outsider = catalog(kNonMember);
+  ASSERT_EQ(outsider.status, 200U) << outsider.body;
+  EXPECT_EQ(outsider.body.find("digital-twin-registry"), std::string::npos) << outsider.body;
+  const auto anonymous = catalog("");
+  EXPECT_EQ(anonymous.status, 401U);
+  EXPECT_EQ(anonymous.body.find("digital-twin-registry"), std::string::npos) << anonymous.body;
+}
+
+TEST_F(DspServe, ANegotiationGetsItsAgreementAtTheCallbackAddress) {
+  // The partner's callback server, with the same dev CA (the gateway verifies it with
+  // dsp.partner_ca, which defaults to server.tls.client_ca).
+  MetricsRegistry metrics;
+  ServerSettings settings;
+  settings.bind_address = "127.0.0.1";
+  settings.port = 0;
+  settings.threads = 1;
+  settings.shutdown_grace = 2s;
+  settings.tls.certificate_chain_file = dir_.path() / "certs/server.crt";
+  settings.tls.private_key_file = dir_.path() / "certs/server.key";
+  settings.tls.client_ca_file = dir_.path() / "certs/ca.crt";
+  settings.tls.client_certificates = ClientCertificateMode::kRequired;
+  auto callbacks = gateway::HttpsServer::create(settings, metrics);
+  ASSERT_TRUE(callbacks.ok()) << callbacks.error().describe();
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::string agreement;
+  std::string sender;
+  auto routes = std::make_shared<gateway::Router>();
+  routes->add("POST", "/cb/negotiations/{pid}/agreement",
+              gateway::Handler([&](const gateway::HttpRequest& request) {
+                std::lock_guard lock(mutex);
+                agreement = request.body;
+                sender = request.peer ? request.peer->common_name : "";
+                arrived.notify_all();
+                return gateway::HttpResponse::json(200, "{}");
+              }));
+  callbacks.value()->start(routes, false);
+
+  const auto offered = catalog(kOem);
+  rapidjson::Document document;
+  document.Parse(offered.body.c_str());
+  ASSERT_TRUE(document.IsObject() && document.HasMember("dataset")) << offered.body;
+  rapidjson::StringBuffer offer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(offer);
+  document["dataset"][0]["hasPolicy"][0].Accept(writer);
+  const auto created =
+      post(kOem, "/api/v1/dsp/2025-1/negotiations/request",
+           std::string(R"({"@context": ["https://w3id.org/dspace/2025/1/context.jsonld",
+                                   "https://w3id.org/catenax/2025/9/policy/context.jsonld"],
+                      "@type": "ContractRequestMessage", "consumerPid": "urn:uuid:e2e-consumer",
+                      "offer": )") +
+               offer.GetString() + R"(, "callbackAddress": "https://localhost:)" +
+               std::to_string(callbacks.value()->port()) + "/cb\"}");
+  EXPECT_EQ(created.status, 201U) << created.body;
+  {
+    std::unique_lock lock(mutex);
+    arrived.wait_for(lock, 30s, [&] { return !agreement.empty(); });
+  }
+  EXPECT_NE(agreement.find("ContractAgreementMessage"), std::string::npos) << agreement;
+  EXPECT_NE(agreement.find(kOem), std::string::npos) << "the assignee: " << agreement;
+  EXPECT_EQ(sender, "localhost") << "the gateway presents its own certificate";
+  callbacks.value()->shutdown();
+  callbacks.value()->wait();
+}
+
+}  // namespace
+}  // namespace cxgw
