@@ -29,7 +29,9 @@ cxgw="${repo}/build/release/app/cxgw"
 "${cxgw}" version
 
 step "2. Development certificates (a local CA, the server, one OEM client)"
-if [ ! -f "${certs}/server.crt" ] || ! openssl x509 -checkend 86400 -noout -in "${certs}/server.crt" >/dev/null; then
+if [ ! -f "${certs}/server.crt" ] || [ ! -f "${certs}/edr-signing.key" ] ||
+  ! openssl x509 -checkend 86400 -noout -in "${certs}/server.crt" >/dev/null ||
+  ! openssl x509 -noout -ext extendedKeyUsage -in "${certs}/server.crt" | grep -q "Client Authentication"; then
   "${cxgw}" dev-certs "${certs}" --client-bpn BPNL000000000OEM
 else
   echo "reusing ${certs} (valid for at least another day)"
@@ -114,7 +116,23 @@ step "10. GET ${base}/readyz with the OEM's client certificate (mutual TLS)"
 curl "${curl_tls[@]}" --cert "${certs}/client-BPNL000000000OEM.crt" \
   --key "${certs}/client-BPNL000000000OEM.key" "${base}/readyz"; echo
 
-step "11. A change in the ERP reaches the store in real time (LISTEN/NOTIFY)"
+step "11. The OEM's connector asks for the DSP catalog (2025-1) with its client certificate"
+curl "${curl_tls[@]}" "${base}/.well-known/dspace-version"; echo
+curl "${curl_tls[@]}" --cert "${certs}/client-BPNL000000000OEM.crt" \
+  --key "${certs}/client-BPNL000000000OEM.key" -H 'Content-Type: application/json' \
+  --data '{"@context": ["https://w3id.org/dspace/2025/1/context.jsonld"], "@type": "CatalogRequestMessage"}' \
+  "${base}/api/v1/dsp/2025-1/catalog/request" |
+  python3 -c 'import json, sys
+catalog = json.load(sys.stdin)
+print("participant", catalog["participantId"], "offers BPNL000000000OEM", len(catalog.get("dataset", [])), "dataset(s):")
+for d in catalog.get("dataset", []):
+    print("  ", d["@id"], "-", len(d["hasPolicy"]), "offer(s)")'
+echo "without a client certificate:"
+curl "${curl_tls[@]}" --write-out ' -> HTTP %{http_code}\n' -H 'Content-Type: application/json' \
+  --data '{"@context": ["https://w3id.org/dspace/2025/1/context.jsonld"], "@type": "CatalogRequestMessage"}' \
+  "${base}/api/v1/dsp/2025-1/catalog/request"
+
+step "12. A change in the ERP reaches the store in real time (LISTEN/NOTIFY)"
 twin_count() { psql -qXtA -d cxgw_store -c "SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn"; }
 before=$(twin_count)
 order=$(psql -qXtA -d erp -c "SELECT po.order_no FROM erp.production_orders po
@@ -132,7 +150,7 @@ echo "twins served before the cancellation: ${before}, after: $(twin_count) (its
 sleep 0.5
 grep '"msg":"synced"' "${run_dir}/gateway.log" | tail -n 3 || true
 
-step "12. GET ${base}/metrics (excerpt)"
+step "13. GET ${base}/metrics (excerpt)"
 curl "${curl_tls[@]}" "${base}/metrics" | grep -E '^cxgw_(sync_runs_total|store_twins|store_aspects|store_quarantined_rows|http_requests_total)'
 
 if [ -t 0 ] && [ -t 1 ]; then
@@ -140,7 +158,7 @@ if [ -t 0 ] && [ -t 1 ]; then
   trap 'echo; stop_all; exit 0' INT TERM
   wait "${gateway_pid}"
 else
-  step "13. Graceful shutdown (SIGTERM)"
+  step "14. Graceful shutdown (SIGTERM)"
   kill -TERM "${gateway_pid}"
   status=0
   wait "${gateway_pid}" || status=$?
