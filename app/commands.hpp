@@ -15,7 +15,7 @@ int runSync(const std::filesystem::path& config_file, bool full, bool report);
 int runMappingCheck(const std::filesystem::path& mapping_file,
                     const std::filesystem::path& config_file);
 int runDevCerts(const std::filesystem::path& directory, const std::vector<std::string>& client_bpns,
-                int validity_days);
+                const std::string& server_bpn, int validity_days);
 
 // The filters and format of `cxgw audit query` as typed; an empty filter is not applied.
 struct AuditQueryArguments {
@@ -38,5 +38,16 @@ int runPolicyExplain(const std::string& file_or_id, const std::filesystem::path&
 int runPolicyTest(const std::filesystem::path& profile_file, const std::string& asset_id,
                   const std::filesystem::path& directory, const std::string& at);
 int runPolicyDiff(const std::filesystem::path& before, const std::filesystem::path& after);
+
+// cxgw fetch: catalog -> negotiation -> transfer against a provider, printing the EDR.
+struct FetchArguments {
+  std::filesystem::path config_file;
+  std::string provider_url;  // the provider's DSP base of the version, e.g. …/api/v1/dsp/2025-1
+  std::string provider_bpn;
+  std::string asset_id;
+  std::string dsp_version = "2025-1";  // or "v0.8"
+  bool verbose = false;
+};
+int runFetch(const FetchArguments& arguments);
 
 }  // namespace cxgw::app

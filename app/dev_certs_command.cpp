@@ -7,10 +7,11 @@
 namespace cxgw::app {
 
 int runDevCerts(const std::filesystem::path& directory, const std::vector<std::string>& client_bpns,
-                int validity_days) {
+                const std::string& server_bpn, int validity_days) {
   gateway::DevCertificateRequest request;
   request.directory = directory;
   request.client_bpns = client_bpns;
+  request.server_bpn = server_bpn;
   request.validity = std::chrono::hours(24 * validity_days);
   auto files = gateway::writeDevCertificates(request);
   if (!files) {

@@ -24,6 +24,7 @@ struct DspService::Parts {
   std::unique_ptr<gateway::WorkerPool> workers;
   gateway::dsp::DspProvider::Assets assets;
   std::unique_ptr<gateway::dsp::DspProvider> provider;
+  std::unique_ptr<gateway::dsp::DspConsumer> consumer;
 };
 
 namespace {
@@ -94,6 +95,18 @@ Result<std::unique_ptr<DspService>> DspService::create(
       settings, gateway::dsp::DspProvider::Dependencies{
                     *p.authenticator, *p.decisions, [&p] { return p.assets; }, *p.processes,
                     *p.callbacks, *p.tokens, *p.workers, now, schemas::JsonLdExpander()});
+  gateway::dsp::DspConsumerSettings consumer;
+  consumer.participant_bpn = config.supplier.bpnl;
+  consumer.callback_base_url = config.dsp.public_url;
+  while (!consumer.callback_base_url.empty() && consumer.callback_base_url.back() == '/') {
+    consumer.callback_base_url.pop_back();
+  }
+  consumer.callback_base_url += std::string(gateway::dsp::kDspBasePath) + "/2025-1";
+  parts->consumer = std::make_unique<gateway::dsp::DspConsumer>(
+      consumer,
+      gateway::dsp::DspConsumer::Dependencies{*p.client, *p.processes, *p.authenticator, *p.workers,
+                                              now, schemas::JsonLdExpander()});
+  parts->consumer->attachTo(*parts->provider);
   return std::unique_ptr<DspService>(new DspService(std::move(parts)));
 }
 
@@ -109,6 +122,13 @@ DspService::~DspService() {
 
 void DspService::addRoutes(gateway::Router& router) {
   parts_->provider->addRoutes(router);
+  for (auto version : {gateway::dsp::DspVersion::kV08, gateway::dsp::DspVersion::k2025_1}) {
+    parts_->consumer->addRoutes(router, version);
+  }
+}
+
+gateway::dsp::DspConsumer& DspService::consumer() {
+  return *parts_->consumer;
 }
 
 }  // namespace cxgw::app

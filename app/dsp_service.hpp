@@ -1,9 +1,9 @@
 #pragma once
-// The Dataspace Protocol side of `cxgw serve`, wired from the configuration (dsp.*): partner
-// registry and mutual-TLS authenticator, policy decision point over the live policy library,
-// process store, EDR token issuer, outbound HTTPS client and callback dispatcher, and the
-// provider's routes. Built once at start; the routes it adds use it until the server stops, so
-// it must outlive the server.
+// The Dataspace Protocol side of cxgw, wired from the configuration (dsp.*): partner registry
+// and mutual-TLS authenticator, policy decision point over the live policy library, process
+// store, EDR token issuer, outbound HTTPS client and callback dispatcher, the provider and the
+// consumer. `cxgw serve` adds both roles' routes; `cxgw fetch` uses the consumer. Built once at
+// start; the routes it adds use it until the server stops, so it must outlive the server.
 
 #include <functional>
 #include <memory>
@@ -11,6 +11,7 @@
 
 #include "cxgw/core/config.hpp"
 #include "cxgw/core/result.hpp"
+#include "cxgw/gateway/dsp/dsp_consumer.hpp"
 #include "cxgw/gateway/http/router.hpp"
 #include "cxgw/policies/policy_library.hpp"
 #include "cxgw/schemas/aspect_urn.hpp"
@@ -27,7 +28,9 @@ class DspService {
                                                     const std::vector<schemas::AspectUrn>& aspects);
   ~DspService();
 
+  // The provider's routes and the consumer's callback routes, both versions.
   void addRoutes(gateway::Router& router);
+  gateway::dsp::DspConsumer& consumer();
 
   struct Parts;
 

@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
   dev_certs->add_option("DIR", certs_dir, "Directory to write the PEM files to")->required();
   dev_certs->add_option("--client-bpn", client_bpns, "BPN of a client certificate (repeatable)")
       ->capture_default_str();
+  std::string server_bpn;
+  dev_certs->add_option("--server-bpn", server_bpn,
+                        "The gateway's own BPNL, named in the server certificate (SAN "
+                        "urn:bpn:…) so that other gateways know it");
   dev_certs->add_option("--days", days, "Validity in days")
       ->check(CLI::Range(1, 3650))
       ->capture_default_str();
@@ -131,6 +135,30 @@ int main(int argc, char** argv) {
   policy_diff->add_option("DIR_A", policy_dir, "The library before")->required();
   policy_diff->add_option("DIR_B", policy_dir_b, "The library after")->required();
 
+  cxgw::app::FetchArguments fetch_arguments;
+  auto* fetch = cli.add_subcommand(
+      "fetch",
+      "Act as a DSP consumer: catalog, contract negotiation and transfer against a provider, "
+      "reusing a valid agreement and EDR; prints the Endpoint Data Reference as JSON");
+  fetch
+      ->add_option("-c,--config", fetch_arguments.config_file,
+                   "Gateway YAML config (its certificate, dsp.public_url for the answers, "
+                   "partner registry and store)")
+      ->required();
+  fetch
+      ->add_option("--provider", fetch_arguments.provider_url,
+                   "The provider's DSP URL, e.g. https://supplier.example/api/v1/dsp/2025-1")
+      ->required();
+  fetch
+      ->add_option("--provider-bpn", fetch_arguments.provider_bpn,
+                   "The provider's BPNL, as its catalog and certificate must name it")
+      ->required();
+  fetch->add_option("--asset", fetch_arguments.asset_id, "The asset id of the catalog")->required();
+  fetch->add_option("--dsp-version", fetch_arguments.dsp_version, "Wire format of --provider")
+      ->type_name("2025-1|v0.8")
+      ->capture_default_str();
+  fetch->add_flag("-v,--verbose", fetch_arguments.verbose, "Print each step with its latency");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -147,7 +175,7 @@ int main(int argc, char** argv) {
   if (*keys) return cxgw::app::runConfigKeys();
   if (*sync) return cxgw::app::runSync(sync_config, sync_full, sync_report);
   if (*mapping_check) return cxgw::app::runMappingCheck(mapping_file, mapping_config);
-  if (*dev_certs) return cxgw::app::runDevCerts(certs_dir, client_bpns, days);
+  if (*dev_certs) return cxgw::app::runDevCerts(certs_dir, client_bpns, server_bpn, days);
   if (*policy_lint) return cxgw::app::runPolicyLint(policy_dir);
   if (*policy_explain) return cxgw::app::runPolicyExplain(policy_subject, policy_dir);
   if (*policy_test) {
@@ -156,5 +184,6 @@ int main(int argc, char** argv) {
   if (*policy_diff) return cxgw::app::runPolicyDiff(policy_dir, policy_dir_b);
   if (*audit_verify) return cxgw::app::runAuditVerify(audit_config);
   if (*audit_query) return cxgw::app::runAuditQuery(audit_config, audit_query_arguments);
+  if (*fetch) return cxgw::app::runFetch(fetch_arguments);
   return 2;
 }

@@ -4,12 +4,16 @@
 // callback server the gateway posts its agreement to (with its own client certificate,
 // verified against dsp.partner_ca).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 
 #include "cxgw/core/metrics.hpp"
@@ -169,6 +173,115 @@ TEST_F(DspServe, ANegotiationGetsItsAgreementAtTheCallbackAddress) {
   EXPECT_EQ(sender, "localhost") << "the gateway presents its own certificate";
   callbacks.value()->shutdown();
   callbacks.value()->wait();
+}
+
+// A TCP port that is free right now (the consumer's callback URL must name its port before
+// `cxgw fetch` starts).
+uint16_t freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string readText(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Two gateways, each with its own CA and a server certificate naming its BPNL, trusting each
+// other's CA: the supplier runs `cxgw serve`, the OEM runs `cxgw fetch`.
+TEST(TwoGateways, FetchNegotiatesAndTransfersOverMutualTlsInBothVersions) {
+  testing::TempDirectory dir("cxgw-two-gateways");
+  const std::string supplier = "BPNL00000000SUPP";
+  const std::string oem = kOem;
+  for (const auto& [name, bpn] : {std::pair("supplier", supplier), std::pair("oem", oem)}) {
+    const auto certs = testing::runCxgw(
+        {"dev-certs", (dir.path() / name / "certs").string(), "--server-bpn", bpn});
+    ASSERT_EQ(certs.exit_code, 0) << certs.output;
+  }
+  dir.write("trusted-cas.pem", readText(dir.path() / "supplier/certs/ca.crt") +
+                                   readText(dir.path() / "oem/certs/ca.crt"));
+  std::filesystem::create_directories(dir.path() / "supplier/policies");
+  for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+    std::filesystem::copy_file(entry.path(),
+                               dir.path() / "supplier/policies" / entry.path().filename());
+  }
+  dir.write("supplier/partners.yaml",
+            "partners:\n  - bpn: " + oem +
+                "\n    membership: true\n"
+                "    framework_agreements: [DataExchangeGovernance:1.0]\n");
+  dir.write("oem/partners.yaml", "partners:\n  - bpn: " + supplier + "\n    membership: true\n");
+  const auto config = [&](const std::string& name, const std::string& bpn, uint16_t port,
+                          const std::string& extra) {
+    return dir
+        .write(name + "/gateway.yaml",
+               "server:\n  bind_address: 127.0.0.1\n  port: " + std::to_string(port) +
+                   "\n  tls:\n"
+                   "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
+                   "    client_certificates: optional\n    client_ca: ../trusted-cas.pem\n"
+                   "supplier:\n  bpnl: " +
+                   bpn +
+                   "\n"
+                   "dsp:\n  public_url: https://localhost:" +
+                   std::to_string(port) +
+                   "\n  partner_registry: partners.yaml\n"
+                   "  token_signing_key: certs/edr-signing.key\n" +
+                   extra)
+        .string();
+  };
+  const uint16_t consumer_port = freePort();
+  const auto provider_config =
+      config("supplier", supplier, freePort(), "policies:\n  directory: policies\n");
+  const auto consumer_config = config("oem", oem, consumer_port, "");
+
+  auto provider = testing::startCxgw({"serve", "--config", provider_config});
+  ASSERT_TRUE(provider);
+  const auto listening = testing::awaitLogLine(*provider, "listening");
+  ASSERT_TRUE(listening.IsObject());
+  const std::string base =
+      "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/v1/dsp";
+
+  for (const auto& [version, url] :
+       {std::pair("2025-1", base + "/2025-1"), std::pair("v0.8", base)}) {
+    SCOPED_TRACE(version);
+    const auto fetched = testing::runCxgw(
+        {"fetch", "--config", consumer_config, "--provider", url, "--provider-bpn", supplier,
+         "--asset", "digital-twin-registry", "--dsp-version", version, "-v"});
+    ASSERT_EQ(fetched.exit_code, 0) << fetched.output;
+    EXPECT_NE(fetched.output.find("to FINALIZED"), std::string::npos) << fetched.output;
+    EXPECT_NE(fetched.output.find("to STARTED"), std::string::npos) << fetched.output;
+    const size_t json = fetched.output.find("{\"agreementId\"");
+    ASSERT_NE(json, std::string::npos) << fetched.output;
+    rapidjson::Document edr;
+    edr.Parse(fetched.output.c_str() + json);
+    ASSERT_TRUE(edr.IsObject()) << fetched.output;
+    EXPECT_FALSE(std::string(edr["agreementId"].GetString()).empty());
+    EXPECT_EQ(std::string(edr["endpoint"].GetString()),
+              "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/v1/public")
+        << "the provider's own data plane";
+    EXPECT_EQ(
+        std::count(edr["authorization"].GetString(),
+                   edr["authorization"].GetString() + edr["authorization"].GetStringLength(), '.'),
+        2)
+        << "a compact JWS";
+  }
+
+  // An asset the OEM may not see is refused at the catalog step, naming it.
+  const auto hidden =
+      testing::runCxgw({"fetch", "--config", consumer_config, "--provider", base + "/2025-1",
+                        "--provider-bpn", supplier, "--asset", "no-such-asset"});
+  EXPECT_EQ(hidden.exit_code, 1) << hidden.output;
+  EXPECT_NE(hidden.output.find("catalog"), std::string::npos) << hidden.output;
+
+  provider->sendSignal(SIGTERM);
+  EXPECT_EQ(provider->waitFor(30s), 0);
 }
 
 }  // namespace

@@ -233,7 +233,7 @@ class DspProviderTest : public ::testing::Test {
         DspProviderSettings{
             kSupplier, "https://localhost:" + std::to_string(provider_server_->port()), 300s, 1000},
         DspProvider::Dependencies{*authenticator_, *decisions_, [this] { return assets_; },
-                                  *processes_, *callbacks_, *tokens_, workers_,
+                                  *processes_, *callbacks_, *tokens_, *workers_,
                                   [] { return std::chrono::system_clock::now(); },
                                   schemas::JsonLdExpander()});
     auto router = std::make_shared<Router>();
@@ -248,6 +248,10 @@ class DspProviderTest : public ::testing::Test {
         server->wait();
       }
     }
+    // Jobs still queued hold responders into the servers' sessions: finish them while the
+    // servers exist, and stop the callbacks before what they use goes away.
+    workers_.reset();
+    callbacks_.reset();
   }
 
   HttpReply call(const std::string& bpn, const std::string& method, const std::string& target,
@@ -371,7 +375,7 @@ class DspProviderTest : public ::testing::Test {
   std::unique_ptr<TestTransport> transport_;
   std::unique_ptr<DspCallbackDispatcher> callbacks_;
   std::unique_ptr<store::ProcessStore> processes_ = store::createMemoryProcessStore();
-  WorkerPool workers_{2, 64};
+  std::unique_ptr<WorkerPool> workers_ = std::make_unique<WorkerPool>(2, 64);
   DspProvider::Assets assets_;
   std::unique_ptr<HttpsServer> provider_server_;
   std::unique_ptr<DspProvider> provider_;

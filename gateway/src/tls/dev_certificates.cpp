@@ -111,6 +111,11 @@ bool plainToken(const std::string& text) {
 }  // namespace
 
 Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& request) {
+  if (!request.server_bpn.empty() && !plainToken(request.server_bpn)) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "'" + request.server_bpn + "' is not a BPN (letters, digits, '-' and '_' only)",
+                 "server BPN", "", 0};
+  }
   for (const std::string& bpn : request.client_bpns) {
     if (!plainToken(bpn)) {
       return Error{ErrorCode::kInvalidArgument,
@@ -144,14 +149,17 @@ Result<DevCertificateFiles> writeDevCertificates(const DevCertificateRequest& re
 
   KeyPtr server_key = new_key();
   if (!server_key) return opensslFailure("EC key generation");
-  auto server = issue({"localhost", request.organization}, server_key.get(), ca.value().get(),
-                      ca_key.get(), request.validity,
-                      {{NID_basic_constraints, "critical,CA:FALSE"},
-                       {NID_key_usage, "critical,digitalSignature"},
-                       // The gateway presents the same certificate when it calls partners.
-                       {NID_ext_key_usage, "serverAuth,clientAuth"},
-                       {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"},
-                       {NID_authority_key_identifier, "keyid"}});
+  auto server = issue(
+      {"localhost", request.organization}, server_key.get(), ca.value().get(), ca_key.get(),
+      request.validity,
+      {{NID_basic_constraints, "critical,CA:FALSE"},
+       {NID_key_usage, "critical,digitalSignature"},
+       // The gateway presents the same certificate when it calls partners.
+       {NID_ext_key_usage, "serverAuth,clientAuth"},
+       {NID_subject_alt_name,
+        "DNS:localhost,IP:127.0.0.1,IP:::1" +
+            (request.server_bpn.empty() ? std::string() : ",URI:urn:bpn:" + request.server_bpn)},
+       {NID_authority_key_identifier, "keyid"}});
   if (!server) return server.error();
   files.server_certificate = dir / "server.crt";
   files.server_private_key = dir / "server.key";

@@ -7,7 +7,8 @@
 //   ca.crt, ca.key                    the CA
 //   server.crt, server.key            CN=localhost; SAN DNS:localhost, IP:127.0.0.1, IP:::1;
 //                                     serverAuth and clientAuth (the gateway calls partners
-//                                     with it)
+//                                     with it); with a server BPN also SAN URI:urn:bpn:<BPN>,
+//                                     which names the gateway to other gateways
 //   client-<BPN>.crt, client-<BPN>.key  CN=<BPN>; extendedKeyUsage clientAuth
 // All keys are ECDSA P-256; signatures SHA-256.
 
@@ -23,6 +24,7 @@ namespace cxgw::gateway {
 struct DevCertificateRequest {
   std::filesystem::path directory;
   std::vector<std::string> client_bpns;  // one client certificate each
+  std::string server_bpn = {};  // optional: the gateway's own BPNL, in the server SAN
   std::string organization = "cxgw demo";
   std::chrono::hours validity{24 * 30};
 };

@@ -1,0 +1,103 @@
+// cxgw fetch: the consumer role from the command line. Catalog, negotiation and transfer
+// against a provider's DSP endpoint, reusing a valid agreement and EDR from the store, and the
+// Endpoint Data Reference at the end.
+
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "component_wiring.hpp"
+#include "cxgw/core/json_text.hpp"
+#include "cxgw/core/logging.hpp"
+#include "cxgw/core/metrics.hpp"
+#include "cxgw/core/timestamp.hpp"
+#include "cxgw/gateway/http/https_server.hpp"
+#include "dsp_service.hpp"
+
+namespace cxgw::app {
+namespace {
+
+std::string milliseconds(std::chrono::microseconds duration) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << static_cast<double>(duration.count()) / 1000.0
+      << " ms";
+  return out.str();
+}
+
+}  // namespace
+
+int runFetch(const FetchArguments& arguments) {
+  const auto config = loadConfigOrReport(arguments.config_file);
+  if (!config) return 2;
+  configureLogging(arguments.verbose ? LogLevel::kWarn : LogLevel::kError);
+  if (config->dsp.public_url.empty()) {
+    std::cerr << "cxgw: fetch: " << arguments.config_file.string()
+              << ": dsp.public_url is required: the provider sends its answers there\n";
+    return 2;
+  }
+  gateway::dsp::DspVersion version = gateway::dsp::DspVersion::k2025_1;
+  if (arguments.dsp_version == "v0.8") {
+    version = gateway::dsp::DspVersion::kV08;
+  } else if (arguments.dsp_version != "2025-1") {
+    std::cerr << "cxgw: fetch: --dsp-version must be 2025-1 or v0.8\n";
+    return 2;
+  }
+  // The provider answers asynchronously at our callback address: listen there while fetching.
+  MetricsRegistry metrics;
+  auto server = gateway::HttpsServer::create(config->server, metrics);
+  if (!server) {
+    std::cerr << "cxgw: fetch: cannot listen for the provider's answers: "
+              << server.error().describe()
+              << " (a cxgw serve with this configuration already listens there; stop it, or "
+                 "give fetch its own server.port and dsp.public_url)\n";
+    return 1;
+  }
+  // Created after the server so that it is destroyed first: its worker threads may still hold
+  // answers for the server's connections.
+  auto service = DspService::create(*config, [] { return nullptr; }, {});
+  if (!service) {
+    std::cerr << "cxgw: fetch: " << service.error().describe() << "\n";
+    return service.error().code == ErrorCode::kUnavailable ? 1 : 2;
+  }
+  auto router = std::make_shared<gateway::Router>();
+  service.value()->addRoutes(*router);
+  server.value()->start(router, false);
+
+  gateway::dsp::FetchRequest request;
+  request.provider_dsp_url = arguments.provider_url;
+  request.version = version;
+  request.asset_id = arguments.asset_id;
+  request.provider_bpn = arguments.provider_bpn;
+  auto outcome = service.value()->consumer().fetch(request);
+  server.value()->shutdown();
+  server.value()->wait();
+  if (!outcome) {
+    std::cerr << "cxgw: fetch: " << outcome.error().describe() << "\n";
+    return 1;
+  }
+  const gateway::dsp::FetchOutcome& o = outcome.value();
+  if (arguments.verbose) {
+    std::cerr << "catalog:      "
+              << (o.reused_agreement ? "skipped (agreement reused)"
+                                     : milliseconds(o.latencies.catalog))
+              << "\nnegotiation:  "
+              << (o.reused_agreement ? "reused " + o.agreement_id
+                                     : milliseconds(o.latencies.negotiation) + " to FINALIZED")
+              << "\ntransfer:     "
+              << (o.reused_transfer ? "reused " + o.transfer_pid
+                                    : milliseconds(o.latencies.transfer) + " to STARTED")
+              << "\n";
+  }
+  std::cout << "{\"agreementId\":" << json::quote(o.agreement_id)
+            << ",\"transferProcessId\":" << json::quote(o.transfer_provider_pid)
+            << ",\"endpoint\":" << json::quote(o.edr.endpoint)
+            << ",\"authorization\":" << json::quote(o.edr.access_token)
+            << ",\"refreshEndpoint\":" << json::quote(o.edr.refresh_endpoint) << ",\"expiresAt\":"
+            << (o.edr.expires_at ? json::quote(formatIsoTimestamp(*o.edr.expires_at)) : "null")
+            << ",\"reusedAgreement\":" << (o.reused_agreement ? "true" : "false")
+            << ",\"reusedTransfer\":" << (o.reused_transfer ? "true" : "false") << "}\n";
+  return 0;
+}
+
+}  // namespace cxgw::app
