@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,7 +16,9 @@
 #include "cxgw/gateway/http/https_server.hpp"
 #include "cxgw/gateway/identity/mtls_partner_authenticator.hpp"
 #include "cxgw/gateway/tls/dev_certificates.hpp"
+#include "cxgw/store/postgres_process_store.hpp"
 #include "support/https_test_client.hpp"
+#include "support/postgres_cluster.hpp"
 #include "support/temp_directory.hpp"
 
 namespace cxgw::gateway::dsp {
@@ -563,6 +566,203 @@ TEST_F(DspProviderTest, BadBodiesAreRefusedWithTheSpecsStatus) {
   const HttpReply oversized =
       call(kOem, "POST", "/api/v1/dsp/2025-1/catalog/request", std::string(70 * 1024, ' '));
   EXPECT_EQ(oversized.status, 413U);
+}
+
+// Two replicas of the provider, each with its own server, store connection and worker pool, on
+// one PostgreSQL database and one EDR key: a negotiation started on replica A is verified on
+// replica B, and B's transfer answers with an EDR that A's issuer verifies.
+class DspProviderReplicasTest : public testing::PostgresTestSuite {
+ protected:
+  struct Replica {
+    std::unique_ptr<HttpsServer> server;
+    std::unique_ptr<store::ProcessStore> processes;
+    std::unique_ptr<store::AuditTrail> audit = store::createMemoryAuditTrail();
+    std::unique_ptr<PolicyDecisionPoint> decisions;
+    std::unique_ptr<DspCallbackDispatcher> callbacks;
+    std::unique_ptr<WorkerPool> workers = std::make_unique<WorkerPool>(2, 64);
+    std::unique_ptr<DspProvider> provider;
+    ~Replica() {
+      if (server) {
+        server->shutdown();
+        server->wait();
+      }
+      workers.reset();
+      callbacks.reset();
+    }
+  };
+
+  void SetUp() override {
+    PostgresTestSuite::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    pki_ = std::make_unique<testing::TempDirectory>("cxgw-dsp-replicas");
+    auto files = writeDevCertificates({pki_->path(), {kSupplier, kOem}});
+    ASSERT_TRUE(files.ok()) << files.error().describe();
+    files_ = files.value();
+    ServerSettings settings;
+    settings.bind_address = "127.0.0.1";
+    settings.port = 0;
+    settings.threads = 2;
+    settings.shutdown_grace = 5s;
+    settings.tls.certificate_chain_file = files_.server_certificate;
+    settings.tls.private_key_file = files_.server_private_key;
+    settings.tls.client_ca_file = files_.ca_certificate;
+    settings.tls.client_certificates = ClientCertificateMode::kOptional;
+
+    auto consumer = HttpsServer::create(settings, metrics_);
+    ASSERT_TRUE(consumer.ok());
+    consumer_ = std::move(consumer).value();
+    auto routes = std::make_shared<Router>();
+    for (const char* path : {"/cb/negotiations/{pid}/agreement", "/cb/negotiations/{pid}/events",
+                             "/cb/negotiations/{pid}/termination", "/cb/transfers/{pid}/start",
+                             "/cb/transfers/{pid}/termination"}) {
+      routes->add("POST", path, Handler([this](const HttpRequest& r) {
+                    inbox_.add({r.path, r.body, r.peer ? r.peer->common_name : std::string()});
+                    return HttpResponse::json(200, "{}");
+                  }));
+    }
+    consumer_->start(routes, false);
+    callback_ = "https://localhost:" + std::to_string(consumer_->port()) + "/cb";
+
+    policies::PartnerClaims oem;
+    oem.bpn = kOem;
+    oem.catena_x_member = true;
+    auto registry = PartnerRegistry::create({oem});
+    ASSERT_TRUE(registry.ok());
+    authenticator_ = std::make_unique<MtlsPartnerAuthenticator>(registry.value());
+    policies::PolicyLibraryBuilder builder;
+    auto expanded = schemas::JsonLdExpander().expand(kLibrary);
+    ASSERT_TRUE(expanded.ok());
+    builder.addDocument("library.jsonld", expanded.value());
+    auto library = builder.build();
+    ASSERT_TRUE(library.ok());
+    library_ = library.value();
+    auto key = EdrSigningKey::generate();
+    ASSERT_TRUE(key.ok());
+    tokens_ = std::make_unique<EdrTokenIssuer>(key.value(), kSupplier);
+    TlsClientOptions supplier;
+    supplier.ca_file = files_.ca_certificate;
+    supplier.certificate_file = files_.clients.at(0).certificate;
+    supplier.private_key_file = files_.clients.at(0).private_key;
+    transport_ = std::make_unique<TestTransport>(consumer_->port(), supplier);
+    assets_ = std::make_shared<std::vector<policies::AssetDescription>>(
+        std::vector<policies::AssetDescription>{
+            {"SerialPart-3.0.0", {{"https://w3id.org/edc/v0.0.1/ns/id", "SerialPart-3.0.0"}}}});
+
+    for (auto& replica : replicas_) {
+      replica = std::make_unique<Replica>();
+      auto server = HttpsServer::create(settings, metrics_);
+      ASSERT_TRUE(server.ok());
+      replica->server = std::move(server).value();
+      auto processes = store::openPostgresProcessStore({connectionString()});
+      ASSERT_TRUE(processes.ok()) << processes.error().describe();
+      replica->processes = std::move(processes).value();
+      replica->decisions =
+          std::make_unique<PolicyDecisionPoint>([this] { return library_; }, *replica->audit,
+                                                [] { return std::chrono::system_clock::now(); });
+      replica->callbacks = std::make_unique<DspCallbackDispatcher>(
+          *transport_, CallbackRetryPolicy{3, 50ms, 200ms}, 2);
+      replica->provider = std::make_unique<DspProvider>(
+          DspProviderSettings{kSupplier, "https://localhost:8443", 300s, 1000},
+          DspProvider::Dependencies{
+              *authenticator_, *replica->decisions, [this] { return assets_; }, *replica->processes,
+              *replica->callbacks, *tokens_, *replica->workers,
+              [] { return std::chrono::system_clock::now(); }, schemas::JsonLdExpander()});
+      auto router = std::make_shared<Router>();
+      replica->provider->addRoutes(*router);
+      replica->server->start(router, false);
+    }
+  }
+
+  void TearDown() override {
+    for (auto& replica : replicas_) replica.reset();
+    if (consumer_) {
+      consumer_->shutdown();
+      consumer_->wait();
+    }
+  }
+
+  HttpReply call(size_t replica, const std::string& method, const std::string& target,
+                 const std::string& body = "") {
+    TlsClientOptions oem;
+    oem.ca_file = files_.ca_certificate;
+    oem.certificate_file = files_.clients.at(1).certificate;
+    oem.private_key_file = files_.clients.at(1).private_key;
+    HttpsTestClient client(replicas_[replica]->server->port(), oem);
+    client.connect();
+    return client.request(method, target, body, {{"content-type", "application/json"}});
+  }
+
+  std::unique_ptr<testing::TempDirectory> pki_;
+  DevCertificateFiles files_;
+  MetricsRegistry metrics_;
+  CallbackInbox inbox_;
+  std::unique_ptr<HttpsServer> consumer_;
+  std::string callback_;
+  std::unique_ptr<PartnerAuthenticator> authenticator_;
+  std::shared_ptr<const policies::PolicyLibrary> library_;
+  std::unique_ptr<EdrTokenIssuer> tokens_;
+  std::unique_ptr<TestTransport> transport_;
+  DspProvider::Assets assets_;
+  std::array<std::unique_ptr<Replica>, 2> replicas_;
+};
+
+TEST_F(DspProviderReplicasTest, AReplicaContinuesANegotiationAndTransferStartedOnAnother) {
+  const std::string context =
+      R"("@context": ["https://w3id.org/dspace/2025/1/context.jsonld", "https://w3id.org/catenax/2025/9/policy/context.jsonld"])";
+  const HttpReply catalog = call(0, "POST", "/api/v1/dsp/2025-1/catalog/request",
+                                 "{" + context + R"(, "@type": "CatalogRequestMessage"})");
+  ASSERT_EQ(catalog.status, 200U) << catalog.body;
+  rapidjson::Document document;
+  document.Parse(catalog.body.c_str());
+  rapidjson::StringBuffer offer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(offer);
+  document["dataset"][0]["hasPolicy"][0].Accept(writer);
+
+  // Requested on replica 0 …
+  const HttpReply created = call(
+      0, "POST", "/api/v1/dsp/2025-1/negotiations/request",
+      "{" + context +
+          R"(, "@type": "ContractRequestMessage", "consumerPid": "urn:uuid:c-replicas", "offer": )" +
+          offer.GetString() + R"(, "callbackAddress": ")" + callback_ + "\"}");
+  ASSERT_EQ(created.status, 201U) << created.body;
+  rapidjson::Document ack;
+  ack.Parse(created.body.c_str());
+  const std::string pid = member(ack, "providerPid");
+  const auto agreement = inbox_.await("/negotiations/urn:uuid:c-replicas/agreement");
+  ASSERT_TRUE(agreement.has_value());
+  rapidjson::Document agreement_message;
+  agreement_message.Parse(agreement->body.c_str());
+  const std::string agreement_id = member(agreement_message["agreement"], "@id");
+
+  // … verified on replica 1, which finalizes it and sends the event.
+  const HttpReply verified = call(
+      1, "POST", "/api/v1/dsp/2025-1/negotiations/" + pid + "/agreement/verification",
+      "{" + context + R"(, "@type": "ContractAgreementVerificationMessage", "providerPid": ")" +
+          pid + R"(", "consumerPid": "urn:uuid:c-replicas"})");
+  EXPECT_EQ(verified.status, 200U) << verified.body;
+  EXPECT_TRUE(inbox_.await("/negotiations/urn:uuid:c-replicas/events").has_value());
+  const HttpReply state = call(0, "GET", "/api/v1/dsp/2025-1/negotiations/" + pid);
+  EXPECT_NE(state.body.find("FINALIZED"), std::string::npos) << state.body;
+
+  // The transfer, on replica 1, for the agreement replica 0 made.
+  const HttpReply transfer = call(
+      1, "POST", "/api/v1/dsp/2025-1/transfers/request",
+      "{" + context +
+          R"(, "@type": "TransferRequestMessage", "consumerPid": "urn:uuid:t-replicas", "agreementId": ")" +
+          agreement_id + R"(", "format": "HttpData-PULL", "callbackAddress": ")" + callback_ +
+          "\"}");
+  ASSERT_EQ(transfer.status, 201U) << transfer.body;
+  const auto start = inbox_.await("/transfers/urn:uuid:t-replicas/start");
+  ASSERT_TRUE(start.has_value());
+  const DspCodec codec(DspVersion::k2025_1, schemas::JsonLdExpander());
+  auto message = codec.read(start->body, {"TransferStartMessage"});
+  ASSERT_TRUE(message.ok()) << message.error().describe();
+  const auto& address = std::get<TransferStartMessage>(message.value()).data_address;
+  ASSERT_TRUE(address.has_value());
+  auto claims = tokens_->verify(*address->property("https://w3id.org/edc/v0.0.1/ns/authorization"),
+                                EdrTokenKind::kAccess, std::chrono::system_clock::now());
+  ASSERT_TRUE(claims.ok()) << claims.error().describe();
+  EXPECT_EQ(claims.value().agreement_id, agreement_id);
 }
 
 }  // namespace
