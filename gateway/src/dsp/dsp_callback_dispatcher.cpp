@@ -39,8 +39,10 @@ void DspCallbackDispatcher::run() {
       continue;
     }
     const auto first = due_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
-      changed_.wait_until(lock, first->first);
+    // A copy: while this thread waits, another may take the delivery and free its node.
+    const auto when = first->first;
+    if (when > std::chrono::steady_clock::now()) {
+      changed_.wait_until(lock, when);
       continue;
     }
     Delivery delivery = std::move(first->second);
