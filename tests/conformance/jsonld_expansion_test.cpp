@@ -82,8 +82,10 @@ class JsonLdExpansionConformance : public ::testing::Test {
     const char* dir = std::getenv("CX_REFERENCE_DIR");
     if (dir == nullptr || !fs::is_directory(fs::path(dir) / "jsonld-contexts") ||
         !fs::is_directory(fs::path(dir) / "dsp")) {
-      std::cout << "SKIPPED: CX_REFERENCE_DIR is unset or lacks jsonld-contexts/ and dsp/\n";
-      GTEST_SKIP();
+      constexpr const char* kReason =
+          "CX_REFERENCE_DIR is unset or lacks jsonld-contexts/ and dsp/";
+      std::cout << "SKIPPED: " << kReason << "\n";
+      GTEST_SKIP() << kReason;
     }
     reference_ = dir;
     for (const auto& context : kOfficialContexts) {

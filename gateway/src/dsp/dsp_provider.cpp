@@ -8,6 +8,7 @@
 #include "cxgw/core/json_text.hpp"
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/timestamp.hpp"
+#include "cxgw/gateway/dsp/offered_assets.hpp"
 #include "cxgw/policies/policy_parser.hpp"
 #include "cxgw/policies/policy_writer.hpp"
 
@@ -196,7 +197,7 @@ struct DspProvider::Impl {
     out.id = asset.id;
     for (const auto& [iri, value] : asset.properties) {
       if (iri == policies::kAssetIdProperty) continue;
-      if (iri == "http://purl.org/dc/terms/type") {
+      if (iri == kDctType) {
         out.iri_properties.emplace_back(iri, value);
       } else {
         out.literal_properties.emplace_back(iri, value);
