@@ -227,6 +227,21 @@ TEST_F(HttpsServerTest, DeclaredOversizedBodyGets413BeforeItIsSent) {
   EXPECT_STREQ(parse(reply.body)["error"]["code"].GetString(), "payload_too_large");
 }
 
+// A client that writes its whole body before it reads, as most do, must still see the 413: the
+// server reads and drops the rest instead of closing on unread bytes, which would reset the
+// connection under the client's feet.
+TEST_F(HttpsServerTest, ClientThatSendsTheWholeOversizedBodyStillReadsThe413) {
+  ServerSettings s = settings();
+  s.limits.max_body_bytes = 1024;
+  start(s);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    HttpsTestClient connection(server_->port(), client());
+    connection.connect();
+    const HttpReply reply = connection.request("POST", "/echo", std::string(512 * 1024, 'x'));
+    EXPECT_EQ(reply.status, 413U) << "attempt " << attempt;
+  }
+}
+
 TEST_F(HttpsServerTest, ChunkedBodyOverTheLimitGets413) {
   ServerSettings s = settings();
   s.limits.max_body_bytes = 1024;

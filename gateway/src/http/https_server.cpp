@@ -35,6 +35,12 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kTlsShutdownTimeout{2};
 constexpr size_t kFirstReadBytes = 4096;
+// After refusing a request whose body was not read (413, 431, 400), the server keeps reading and
+// discarding for a while before it closes. Closing with unread bytes makes the kernel send a
+// reset, and a reset can reach the client before it has read the refusal, so the client would see
+// "connection reset" instead of the status that explains why.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr size_t kLingerBytes = size_t{1} << 20;
 
 // A client-supplied request id is reused only when it is a short, plain token; otherwise it
 // could inject text into logs or headers.
@@ -280,6 +286,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void rejectAndClose(unsigned status, std::string_view code, const std::string& message) {
     keep_alive_ = false;
+    linger_ = true;
     if (!parser_->is_header_done()) {
       request_id_ = randomUuid();
       method_ = "-";
@@ -394,8 +401,22 @@ class Session : public std::enable_shared_from_this<Session> {
     in_flight_ = false;
     head_ = false;
     if (ec) return;
-    if (!keep_alive_) return closeTls();
+    if (!keep_alive_) return linger_ && !draining_ ? discardThenClose(0) : closeTls();
     waitForRequest();
+  }
+
+  // Reads and drops what the client still sends, until it closes, the time is up or the byte
+  // budget is spent, then closes; see kLingerTimeout.
+  void discardThenClose(size_t discarded) {
+    if (discarded == 0) beast::get_lowest_layer(stream_).expires_after(kLingerTimeout);
+    buffer_.clear();
+    stream_.async_read_some(
+        buffer_.prepare(kFirstReadBytes),
+        [self = shared_from_this(), discarded](beast::error_code ec, size_t bytes) {
+          if (ec == beast::error::timeout) return;  // the timer already closed the socket
+          if (ec || self->draining_ || discarded + bytes >= kLingerBytes) return self->closeTls();
+          self->discardThenClose(discarded + bytes);
+        });
   }
 
   void closeTls() {
@@ -417,6 +438,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool in_flight_ = false;
   bool draining_ = false;
   bool keep_alive_ = true;
+  bool linger_ = false;
   bool head_ = false;
   Clock::time_point started_;
   std::string request_id_;
