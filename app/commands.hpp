@@ -46,6 +46,7 @@ struct FetchArguments {
   std::string provider_bpn;
   std::string asset_id;
   std::string dsp_version = "2025-1";  // or "v0.8"
+  std::string twin_id;  // set: fetch this twin's aspect payload with the EDR and print it
   bool verbose = false;
 };
 int runFetch(const FetchArguments& arguments);

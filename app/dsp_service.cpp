@@ -2,6 +2,7 @@
 
 #include "component_wiring.hpp"
 #include "cxgw/core/logging.hpp"
+#include "cxgw/gateway/dataplane/data_plane.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
 #include "cxgw/gateway/dsp/dsp_provider.hpp"
 #include "cxgw/gateway/dsp/https_dsp_transport.hpp"
@@ -25,6 +26,7 @@ struct DspService::Parts {
   gateway::dsp::DspProvider::Assets assets;
   std::unique_ptr<gateway::dsp::DspProvider> provider;
   std::unique_ptr<gateway::dsp::DspConsumer> consumer;
+  std::unique_ptr<gateway::DataPlane> data_plane;  // null without a store to serve from
 };
 
 namespace {
@@ -38,11 +40,12 @@ Error atKey(Error error, const char* key) {
 
 Result<std::unique_ptr<DspService>> DspService::create(
     const GatewayConfig& config, LibrarySource library,
-    const std::vector<schemas::AspectUrn>& aspects) {
+    const std::vector<schemas::AspectUrn>& aspects, store::StateStore* twins) {
   auto parts = std::make_unique<Parts>();
   auto registry = readPartnerRegistry(config.dsp.partner_registry);
   if (!registry) return atKey(registry.error(), "dsp.partner_registry");
   parts->authenticator = std::make_unique<gateway::MtlsPartnerAuthenticator>(registry.value());
+  std::shared_ptr<const gateway::PartnerRegistry> partners = registry.value();
 
   auto audit = openConfiguredAuditTrail(config);
   if (!audit) return audit.error();
@@ -107,6 +110,21 @@ Result<std::unique_ptr<DspService>> DspService::create(
       gateway::dsp::DspConsumer::Dependencies{*p.client, *p.processes, *p.authenticator, *p.workers,
                                               now, schemas::JsonLdExpander()});
   parts->consumer->attachTo(*parts->provider);
+  if (twins != nullptr) {
+    gateway::DataPlaneSettings data;
+    data.public_url = config.dsp.public_url;
+    data.access_lifetime = settings.edr_lifetime;
+    parts->data_plane = std::make_unique<gateway::DataPlane>(
+        data, aspects,
+        gateway::DataPlane::Dependencies{
+            *p.authenticator,
+            [partners](std::string_view bpn) -> std::optional<policies::PartnerClaims> {
+              const policies::PartnerClaims* claims = partners->find(bpn);
+              if (claims == nullptr) return std::nullopt;
+              return *claims;
+            },
+            *p.tokens, *p.processes, *twins, *p.decisions, *p.audit, *p.workers, now});
+  }
   return std::unique_ptr<DspService>(new DspService(std::move(parts)));
 }
 
@@ -125,6 +143,7 @@ void DspService::addRoutes(gateway::Router& router) {
   for (auto version : {gateway::dsp::DspVersion::kV08, gateway::dsp::DspVersion::k2025_1}) {
     parts_->consumer->addRoutes(router, version);
   }
+  if (parts_->data_plane) parts_->data_plane->addRoutes(router);
 }
 
 gateway::dsp::DspConsumer& DspService::consumer() {

@@ -1,9 +1,10 @@
 #pragma once
 // The Dataspace Protocol side of cxgw, wired from the configuration (dsp.*): partner registry
 // and mutual-TLS authenticator, policy decision point over the live policy library, process
-// store, EDR token issuer, outbound HTTPS client and callback dispatcher, the provider and the
-// consumer. `cxgw serve` adds both roles' routes; `cxgw fetch` uses the consumer. Built once at
-// start; the routes it adds use it until the server stops, so it must outlive the server.
+// store, EDR token issuer, outbound HTTPS client and callback dispatcher, the provider, the
+// consumer, and the data plane behind the EDRs the provider hands out. `cxgw serve` adds all
+// their routes; `cxgw fetch` uses the consumer. Built once at start; the routes it adds use it
+// until the server stops, so it must outlive the server.
 
 #include <functional>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "cxgw/gateway/http/router.hpp"
 #include "cxgw/policies/policy_library.hpp"
 #include "cxgw/schemas/aspect_urn.hpp"
+#include "cxgw/store/state_store.hpp"
 
 namespace cxgw::app {
 
@@ -22,13 +24,16 @@ class DspService {
  public:
   using LibrarySource = std::function<std::shared_ptr<const policies::PolicyLibrary>()>;
 
-  // Fails naming the config key or file that cannot be used.
+  // Fails naming the config key or file that cannot be used. `twins`, the store the data plane
+  // serves from, must outlive the service; without it there is no data plane (cxgw fetch).
   static Result<std::unique_ptr<DspService>> create(const GatewayConfig& config,
                                                     LibrarySource library,
-                                                    const std::vector<schemas::AspectUrn>& aspects);
+                                                    const std::vector<schemas::AspectUrn>& aspects,
+                                                    store::StateStore* twins);
   ~DspService();
 
-  // The provider's routes and the consumer's callback routes, both versions.
+  // The provider's routes and the consumer's callback routes, both versions, and the data
+  // plane's.
   void addRoutes(gateway::Router& router);
   gateway::dsp::DspConsumer& consumer();
 

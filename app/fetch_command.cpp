@@ -1,6 +1,6 @@
 // cxgw fetch: the consumer role from the command line. Catalog, negotiation and transfer
-// against a provider's DSP endpoint, reusing a valid agreement and EDR from the store, and the
-// Endpoint Data Reference at the end.
+// against a provider's DSP endpoint, reusing a valid agreement and EDR from the store; then the
+// twin's aspect payload from the provider's data plane, or the Endpoint Data Reference.
 
 #include <iomanip>
 #include <iostream>
@@ -12,6 +12,7 @@
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/metrics.hpp"
 #include "cxgw/core/timestamp.hpp"
+#include "cxgw/gateway/dataplane/data_plane.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
 #include "dsp_service.hpp"
 
@@ -55,7 +56,8 @@ int runFetch(const FetchArguments& arguments) {
   }
   // Created after the server so that it is destroyed first: its worker threads may still hold
   // answers for the server's connections.
-  auto service = DspService::create(*config, [] { return nullptr; }, {});
+  auto service = DspService::create(
+      *config, [] { return nullptr; }, {}, nullptr);
   if (!service) {
     std::cerr << "cxgw: fetch: " << service.error().describe() << "\n";
     return service.error().code == ErrorCode::kUnavailable ? 1 : 2;
@@ -77,6 +79,15 @@ int runFetch(const FetchArguments& arguments) {
     return 1;
   }
   const gateway::dsp::FetchOutcome& o = outcome.value();
+  std::optional<Result<std::string>> payload;
+  std::chrono::microseconds pull_latency{0};
+  if (!arguments.twin_id.empty()) {
+    const auto started = std::chrono::steady_clock::now();
+    payload = service.value()->consumer().pull(
+        o.edr, gateway::submodelPath(arguments.twin_id, arguments.asset_id) + "/$value");
+    pull_latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+  }
   if (arguments.verbose) {
     std::cerr << "catalog:      "
               << (o.reused_agreement ? "skipped (agreement reused)"
@@ -88,6 +99,15 @@ int runFetch(const FetchArguments& arguments) {
               << (o.reused_transfer ? "reused " + o.transfer_pid
                                     : milliseconds(o.latencies.transfer) + " to STARTED")
               << "\n";
+    if (payload) std::cerr << "data:         " << milliseconds(pull_latency) << "\n";
+  }
+  if (payload) {
+    if (!*payload) {
+      std::cerr << "cxgw: fetch: " << payload->error().describe() << "\n";
+      return 1;
+    }
+    std::cout << payload->value() << "\n";
+    return 0;
   }
   std::cout << "{\"agreementId\":" << json::quote(o.agreement_id)
             << ",\"transferProcessId\":" << json::quote(o.transfer_provider_pid)

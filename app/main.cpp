@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
   auto* fetch = cli.add_subcommand(
       "fetch",
       "Act as a DSP consumer: catalog, contract negotiation and transfer against a provider, "
-      "reusing a valid agreement and EDR; prints the Endpoint Data Reference as JSON");
+      "reusing a valid agreement and EDR; then GET the --twin's aspect payload with the EDR and "
+      "print it, or without --twin print the Endpoint Data Reference as JSON");
   fetch
       ->add_option("-c,--config", fetch_arguments.config_file,
                    "Gateway YAML config (its certificate, dsp.public_url for the answers, "
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
   fetch->add_option("--dsp-version", fetch_arguments.dsp_version, "Wire format of --provider")
       ->type_name("2025-1|v0.8")
       ->capture_default_str();
+  fetch->add_option("--twin", fetch_arguments.twin_id,
+                    "Global asset id of a twin: print its payload of the --asset aspect model");
   fetch->add_flag("-v,--verbose", fetch_arguments.verbose, "Print each step with its latency");
 
   try {

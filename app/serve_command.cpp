@@ -90,7 +90,7 @@ int runServe(const std::filesystem::path& config_file) {
         [watcher = policy_library.get()]() -> std::shared_ptr<const policies::PolicyLibrary> {
           return watcher ? watcher->current() : nullptr;
         },
-        aspects);
+        aspects, store.value().get());
     if (!created) {
       logError("cannot start the Dataspace Protocol endpoints",
                {{"error", created.error().describe()}});

@@ -15,11 +15,15 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <pqxx/pqxx>
 
+#include "cxgw/adapters/twin_identity.hpp"
 #include "cxgw/core/metrics.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
+#include "integration/test_erp.hpp"
 #include "support/cxgw_process.hpp"
 #include "support/https_test_client.hpp"
+#include "support/postgres_cluster.hpp"
 #include "support/temp_directory.hpp"
 
 namespace cxgw {
@@ -195,24 +199,55 @@ std::string readText(const std::filesystem::path& file) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Two gateways, each with its own CA and a server certificate naming its BPNL, trusting each
-// other's CA: the supplier runs `cxgw serve`, the OEM runs `cxgw fetch`.
+// The gateways of the two-gateway tests, each with its own CA (`cxgw dev-certs`) and a server
+// certificate naming its BPNL, all trusting each other's CAs (trusted-cas.pem).
+void writeGatewayCertificates(testing::TempDirectory& dir,
+                              const std::vector<std::pair<std::string, std::string>>& gateways) {
+  std::string trusted;
+  for (const auto& [name, bpn] : gateways) {
+    const auto certs = testing::runCxgw(
+        {"dev-certs", (dir.path() / name / "certs").string(), "--server-bpn", bpn});
+    ASSERT_EQ(certs.exit_code, 0) << certs.output;
+    trusted += readText(dir.path() / name / "certs/ca.crt");
+  }
+  dir.write("trusted-cas.pem", trusted);
+}
+
+// <name>/gateway.yaml: HTTPS on `port` with optional client certificates, DSP at
+// https://localhost:<port>, the partner registry <name>/partners.yaml, and `extra` sections.
+std::string writeGatewayConfig(testing::TempDirectory& dir, const std::string& name,
+                               const std::string& bpn, uint16_t port, const std::string& extra) {
+  return dir
+      .write(name + "/gateway.yaml",
+             "server:\n  bind_address: 127.0.0.1\n  port: " + std::to_string(port) +
+                 "\n  tls:\n"
+                 "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
+                 "    client_certificates: optional\n    client_ca: ../trusted-cas.pem\n"
+                 "supplier:\n  bpnl: " +
+                 bpn +
+                 "\n"
+                 "dsp:\n  public_url: https://localhost:" +
+                 std::to_string(port) +
+                 "\n  partner_registry: partners.yaml\n"
+                 "  token_signing_key: certs/edr-signing.key\n" +
+                 extra)
+      .string();
+}
+
+void copyExamplePolicies(const std::filesystem::path& to) {
+  std::filesystem::create_directories(to);
+  for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+    std::filesystem::copy_file(entry.path(), to / entry.path().filename());
+  }
+}
+
+// Two gateways: the supplier runs `cxgw serve`, the OEM runs `cxgw fetch`.
 TEST(TwoGateways, FetchNegotiatesAndTransfersOverMutualTlsInBothVersions) {
   testing::TempDirectory dir("cxgw-two-gateways");
   const std::string supplier = "BPNL00000000SUPP";
   const std::string oem = kOem;
-  for (const auto& [name, bpn] : {std::pair("supplier", supplier), std::pair("oem", oem)}) {
-    const auto certs = testing::runCxgw(
-        {"dev-certs", (dir.path() / name / "certs").string(), "--server-bpn", bpn});
-    ASSERT_EQ(certs.exit_code, 0) << certs.output;
-  }
-  dir.write("trusted-cas.pem", readText(dir.path() / "supplier/certs/ca.crt") +
-                                   readText(dir.path() / "oem/certs/ca.crt"));
-  std::filesystem::create_directories(dir.path() / "supplier/policies");
-  for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
-    std::filesystem::copy_file(entry.path(),
-                               dir.path() / "supplier/policies" / entry.path().filename());
-  }
+  writeGatewayCertificates(dir, {{"supplier", supplier}, {"oem", oem}});
+  copyExamplePolicies(dir.path() / "supplier/policies");
   dir.write("supplier/partners.yaml",
             "partners:\n  - bpn: " + oem +
                 "\n    membership: true\n"
@@ -220,21 +255,7 @@ TEST(TwoGateways, FetchNegotiatesAndTransfersOverMutualTlsInBothVersions) {
   dir.write("oem/partners.yaml", "partners:\n  - bpn: " + supplier + "\n    membership: true\n");
   const auto config = [&](const std::string& name, const std::string& bpn, uint16_t port,
                           const std::string& extra) {
-    return dir
-        .write(name + "/gateway.yaml",
-               "server:\n  bind_address: 127.0.0.1\n  port: " + std::to_string(port) +
-                   "\n  tls:\n"
-                   "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
-                   "    client_certificates: optional\n    client_ca: ../trusted-cas.pem\n"
-                   "supplier:\n  bpnl: " +
-                   bpn +
-                   "\n"
-                   "dsp:\n  public_url: https://localhost:" +
-                   std::to_string(port) +
-                   "\n  partner_registry: partners.yaml\n"
-                   "  token_signing_key: certs/edr-signing.key\n" +
-                   extra)
-        .string();
+    return writeGatewayConfig(dir, name, bpn, port, extra);
   };
   const uint16_t consumer_port = freePort();
   const auto provider_config =
@@ -264,7 +285,7 @@ TEST(TwoGateways, FetchNegotiatesAndTransfersOverMutualTlsInBothVersions) {
     ASSERT_TRUE(edr.IsObject()) << fetched.output;
     EXPECT_FALSE(std::string(edr["agreementId"].GetString()).empty());
     EXPECT_EQ(std::string(edr["endpoint"].GetString()),
-              "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/v1/public")
+              "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/public")
         << "the provider's own data plane";
     EXPECT_EQ(
         std::count(edr["authorization"].GetString(),
@@ -279,6 +300,88 @@ TEST(TwoGateways, FetchNegotiatesAndTransfersOverMutualTlsInBothVersions) {
                         "--provider-bpn", supplier, "--asset", "no-such-asset"});
   EXPECT_EQ(hidden.exit_code, 1) << hidden.output;
   EXPECT_NE(hidden.output.find("catalog"), std::string::npos) << hidden.output;
+
+  provider->sendSignal(SIGTERM);
+  EXPECT_EQ(provider->waitFor(30s), 0);
+}
+
+}  // namespace
+}  // namespace cxgw
+
+namespace cxgw {
+namespace {
+
+// The whole consumer story on real data: the supplier syncs a PostgreSQL ERP into its
+// PostgreSQL store and serves it; each OEM's `cxgw fetch --twin` negotiates, transfers and
+// pulls a twin's SerialPart through the data plane with the EDR, and gets only its own twins.
+class FetchFromSyncedStore : public testing::PostgresTestSuite {};
+
+TEST_F(FetchFromSyncedStore, EachOemGetsThePayloadOfItsOwnTwinsAndNothingOfOthers) {
+  {
+    pqxx::connection connection(connectionString());
+    pqxx::work tx(connection);
+    tx.exec(adapters::kErp);
+    tx.commit();
+  }
+  testing::TempDirectory dir("cxgw-fetch-data");
+  const std::string supplier = adapters::kSupplier;
+  const std::string oem2 = "BPNL00000000OEM2";
+  writeGatewayCertificates(dir, {{"supplier", supplier}, {"oem", kOem}, {"oem2", oem2}});
+  copyExamplePolicies(dir.path() / "supplier/policies");
+  dir.write("supplier/erp.yaml", adapters::mappingYaml(connectionString(), 20));
+  std::string partners = "partners:\n";
+  for (const std::string& bpn : {std::string(kOem), oem2}) {
+    partners += "  - bpn: " + bpn +
+                "\n    membership: true\n    framework_agreements: [DataExchangeGovernance:1.0]\n";
+  }
+  dir.write("supplier/partners.yaml", partners);
+  const std::string supplier_config =
+      writeGatewayConfig(dir, "supplier", supplier, freePort(),
+                         "policies:\n  directory: policies\nsync:\n  mappings: [erp.yaml]\n"
+                         "store:\n  backend: postgres\n  postgres_connection: \"" +
+                             connectionString() + "\"\n");
+  const auto synced = testing::runCxgw({"sync", "--config", supplier_config}, {}, 120s);
+  ASSERT_EQ(synced.exit_code, 0) << synced.output;
+
+  auto provider = testing::startCxgw({"serve", "--config", supplier_config});
+  ASSERT_TRUE(provider);
+  const auto listening = testing::awaitLogLine(*provider, "listening");
+  ASSERT_TRUE(listening.IsObject());
+  const std::string dsp =
+      "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/v1/dsp/2025-1";
+
+  const std::string twin_namespace = adapters::supplierTwinNamespace(supplier);
+  const std::string oem_only = adapters::twinGlobalAssetId(twin_namespace, "serial", {"SN-2"});
+  const std::string both = adapters::twinGlobalAssetId(twin_namespace, "serial", {"SN-20"});
+  const auto fetch = [&](const std::string& name, const std::string& bpn, const std::string& twin) {
+    dir.write(name + "/partners.yaml",
+              "partners:\n  - bpn: " + supplier + "\n    membership: true\n");
+    const std::string config = writeGatewayConfig(dir, name, bpn, freePort(), "");
+    return testing::runCxgw({"fetch", "--config", config, "--provider", dsp, "--provider-bpn",
+                             supplier, "--asset", "SerialPart-4.0.0", "--twin", twin, "-v"},
+                            {}, 120s);
+  };
+
+  const auto own = fetch("oem", kOem, oem_only);
+  ASSERT_EQ(own.exit_code, 0) << own.output;
+  EXPECT_NE(own.output.find("data:"), std::string::npos) << own.output;
+  const size_t json = own.output.find("{\"globalAssetId\"");
+  ASSERT_NE(json, std::string::npos) << own.output;
+  rapidjson::Document payload;
+  payload.Parse(own.output.c_str() + json, own.output.find('\n', json) - json);
+  ASSERT_TRUE(payload.IsObject()) << own.output;
+  EXPECT_EQ(std::string(payload["globalAssetId"].GetString()), oem_only);
+  EXPECT_NE(own.output.find("\"SN-2\""), std::string::npos) << own.output;
+
+  // OEM2 was delivered SN-20 but not SN-2: the first is its data, the second does not exist for
+  // it, and the refusal carries nothing of the part.
+  const auto shared = fetch("oem2", oem2, both);
+  ASSERT_EQ(shared.exit_code, 0) << shared.output;
+  EXPECT_NE(shared.output.find(both), std::string::npos) << shared.output;
+  const auto foreign = fetch("oem2", oem2, oem_only);
+  EXPECT_EQ(foreign.exit_code, 1) << foreign.output;
+  EXPECT_NE(foreign.output.find("HTTP 404"), std::string::npos) << foreign.output;
+  EXPECT_EQ(foreign.output.find("\"SN-2\""), std::string::npos) << foreign.output;
 
   provider->sendSignal(SIGTERM);
   EXPECT_EQ(provider->waitFor(30s), 0);

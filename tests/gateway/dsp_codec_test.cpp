@@ -114,12 +114,12 @@ TEST(DspCodec, WrittenMessagesReadBackInBothVersions) {
     start.consumer_pid = "urn:uuid:c";
     start.provider_pid = "urn:uuid:p";
     start.data_address = DataAddress{"https://w3id.org/idsa/v4.1/HTTP",
-                                     "https://supplier.example/api/v1/public",
+                                     "https://supplier.example/api/public",
                                      {{"authorization", "token-1"}, {"expiresIn", "300"}}};
     const auto read_start = readAs<TransferStartMessage>(*codec, codec->writeTransferStart(start),
                                                          {"TransferStartMessage"});
     ASSERT_TRUE(read_start.data_address.has_value());
-    EXPECT_EQ(read_start.data_address->endpoint, "https://supplier.example/api/v1/public");
+    EXPECT_EQ(read_start.data_address->endpoint, "https://supplier.example/api/public");
     EXPECT_EQ(read_start.data_address->property("authorization"), "token-1");
     EXPECT_EQ(read_start.data_address->property("expiresIn"), "300");
 

@@ -342,7 +342,7 @@ class DspConsumerTest : public ::testing::Test {
         supplier_->tokens
             ->verify(o.edr.refresh_token, EdrTokenKind::kRefresh, std::chrono::system_clock::now())
             .ok());
-    EXPECT_EQ(o.edr.endpoint, supplier_->url + "/api/v1/public");
+    EXPECT_EQ(o.edr.endpoint, supplier_->url + "/api/public");
     ASSERT_TRUE(o.edr.expires_at.has_value());
     EXPECT_EQ(std::chrono::time_point_cast<std::chrono::seconds>(*o.edr.expires_at),
               std::chrono::time_point_cast<std::chrono::seconds>(claims.value().expires_at));

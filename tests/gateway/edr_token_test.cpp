@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "cxgw/core/base64url.hpp"
 #include "cxgw/core/digest.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_directory.hpp"
@@ -27,26 +28,10 @@ using testing::TempDirectory;
 constexpr const char* kSupplier = "BPNL000000000SUP";
 constexpr const char* kPartner = "BPNL000000000OEM";
 
-// ---- independent JOSE helpers, so that the tests do not trust the code under test ----
+// ---- JOSE helpers independent of the code under test ----
 
-std::string b64url(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(buffer >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 63];
-  return out;
-}
-
+// base64UrlEncode is checked against the RFC 4648 vectors in core; this decoder is lenient on
+// purpose, so that tests can read the non-canonical encodings they make up.
 std::string unb64url(std::string_view text) {
   std::string out;
   unsigned buffer = 0;
@@ -146,12 +131,12 @@ void runOk(const std::vector<std::string>& argv) {
 // A compact JWS with the given header and payload, signed by the `openssl` command line.
 std::string signWithOpensslCli(const TempDirectory& dir, const std::filesystem::path& key_pem,
                                const std::string& header_json, const std::string& payload_json) {
-  const std::string input = b64url(header_json) + "." + b64url(payload_json);
+  const std::string input = base64UrlEncode(header_json) + "." + base64UrlEncode(payload_json);
   const auto input_file = dir.write("cli-input", input);
   const auto signature_file = dir.path() / "cli-sig.der";
   runOk({"openssl", "dgst", "-sha256", "-sign", key_pem.string(), "-out", signature_file.string(),
          input_file.string()});
-  return input + "." + b64url(joseFromDer(readFile(signature_file)));
+  return input + "." + base64UrlEncode(joseFromDer(readFile(signature_file)));
 }
 
 rapidjson::Document parseJson(const std::string& text) {
@@ -338,9 +323,9 @@ TEST_F(EdrTokenTest, TamperedPayloadIsRefused) {
   const auto at = claims.find("urn:uuid:asset-1");
   ASSERT_NE(at, std::string::npos);
   claims.replace(at, 16, "urn:uuid:asset-2");
-  expectRefused(
-      issuer_.verify(join(header, b64url(claims), signature), EdrTokenKind::kAccess, fixedNow()),
-      "bad signature");
+  expectRefused(issuer_.verify(join(header, base64UrlEncode(claims), signature),
+                               EdrTokenKind::kAccess, fixedNow()),
+                "bad signature");
 }
 
 TEST_F(EdrTokenTest, TamperedSignatureIsRefused) {
@@ -348,9 +333,9 @@ TEST_F(EdrTokenTest, TamperedSignatureIsRefused) {
   for (const std::size_t byte : {0U, 31U, 32U, 63U}) {
     std::string bytes = unb64url(signature);
     bytes[byte] = static_cast<char>(bytes[byte] ^ 0x01);
-    expectRefused(
-        issuer_.verify(join(header, payload, b64url(bytes)), EdrTokenKind::kAccess, fixedNow()),
-        "bad signature");
+    expectRefused(issuer_.verify(join(header, payload, base64UrlEncode(bytes)),
+                                 EdrTokenKind::kAccess, fixedNow()),
+                  "bad signature");
   }
 }
 
@@ -382,10 +367,10 @@ TEST_F(EdrTokenTest, AnotherKeySigningUnderOurKidIsRefused) {
 TEST_F(EdrTokenTest, SignatureOfWrongLengthIsRefused) {
   const auto [header, payload, signature] = parts(issuer_.sign(sampleClaims()));
   const std::string bytes = unb64url(signature);
-  expectRefused(issuer_.verify(join(header, payload, b64url(bytes.substr(0, 63))),
+  expectRefused(issuer_.verify(join(header, payload, base64UrlEncode(bytes.substr(0, 63))),
                                EdrTokenKind::kAccess, fixedNow()),
                 "not 64 bytes");
-  expectRefused(issuer_.verify(join(header, payload, b64url(derFromJose(bytes))),
+  expectRefused(issuer_.verify(join(header, payload, base64UrlEncode(derFromJose(bytes))),
                                EdrTokenKind::kAccess, fixedNow()),
                 "not 64 bytes");
 }
@@ -397,10 +382,10 @@ TEST_F(EdrTokenTest, AlgNoneIsRefused) {
   for (const std::string& alg_header :
        {R"({"alg":"none","typ":"JWT","kid":")" + key_.keyId() + R"("})",
         std::string(R"({"alg":"none"})")}) {
-    expectRefused(
-        issuer_.verify(join(b64url(alg_header), payload, ""), EdrTokenKind::kAccess, fixedNow()),
-        "alg none is not ES256");
-    expectRefused(issuer_.verify(join(b64url(alg_header), payload, signature),
+    expectRefused(issuer_.verify(join(base64UrlEncode(alg_header), payload, ""),
+                                 EdrTokenKind::kAccess, fixedNow()),
+                  "alg none is not ES256");
+    expectRefused(issuer_.verify(join(base64UrlEncode(alg_header), payload, signature),
                                  EdrTokenKind::kAccess, fixedNow()),
                   "alg none is not ES256");
   }
@@ -408,8 +393,8 @@ TEST_F(EdrTokenTest, AlgNoneIsRefused) {
 
 TEST_F(EdrTokenTest, AlgHs256WithPublicKeyAsSecretIsRefused) {
   const std::string header =
-      b64url(R"({"alg":"HS256","typ":"JWT","kid":")" + key_.keyId() + R"("})");
-  const std::string input = header + "." + b64url(samplePayloadJson());
+      base64UrlEncode(R"({"alg":"HS256","typ":"JWT","kid":")" + key_.keyId() + R"("})");
+  const std::string input = header + "." + base64UrlEncode(samplePayloadJson());
   const std::string secret = key_.publicJwk();
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_length = 0;
@@ -418,19 +403,19 @@ TEST_F(EdrTokenTest, AlgHs256WithPublicKeyAsSecretIsRefused) {
            reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_length),
       nullptr);
   const std::string token =
-      input + "." + b64url(std::string(reinterpret_cast<const char*>(mac), mac_length));
+      input + "." + base64UrlEncode(std::string(reinterpret_cast<const char*>(mac), mac_length));
   expectRefused(issuer_.verify(token, EdrTokenKind::kAccess, fixedNow()), "alg HS256 is not ES256");
 }
 
 TEST_F(EdrTokenTest, MissingOrOddAlgIsRefused) {
-  const std::string payload = b64url(samplePayloadJson());
-  expectRefused(issuer_.verify(join(b64url(R"({"typ":"JWT"})"), payload, "AAAA"),
+  const std::string payload = base64UrlEncode(samplePayloadJson());
+  expectRefused(issuer_.verify(join(base64UrlEncode(R"({"typ":"JWT"})"), payload, "AAAA"),
                                EdrTokenKind::kAccess, fixedNow()),
                 "header has no alg");
-  expectRefused(issuer_.verify(join(b64url(R"({"alg":"es256"})"), payload, "AAAA"),
+  expectRefused(issuer_.verify(join(base64UrlEncode(R"({"alg":"es256"})"), payload, "AAAA"),
                                EdrTokenKind::kAccess, fixedNow()),
                 "alg es256 is not ES256");
-  expectRefused(issuer_.verify(join(b64url(R"({"alg":["ES256"]})"), payload, "AAAA"),
+  expectRefused(issuer_.verify(join(base64UrlEncode(R"({"alg":["ES256"]})"), payload, "AAAA"),
                                EdrTokenKind::kAccess, fixedNow()),
                 "alg is not ES256");
 }
@@ -565,16 +550,18 @@ TEST_F(EdrTokenTest, GarbageIsRefusedWithAReason) {
   expectRefused(verify(join(header + "=", payload, signature)), "header is not base64url");
   expectRefused(verify(join(header, payload + "*", signature)), "payload is not base64url");
   expectRefused(verify(join(header, payload, signature + "==")), "signature is not base64url");
-  expectRefused(verify(join(b64url("not json"), payload, signature)),
+  expectRefused(verify(join(base64UrlEncode("not json"), payload, signature)),
                 "header is not a JSON object");
-  expectRefused(verify(join(b64url("[\"ES256\"]"), payload, signature)),
+  expectRefused(verify(join(base64UrlEncode("[\"ES256\"]"), payload, signature)),
                 "header is not a JSON object");
-  expectRefused(verify(join(b64url(std::string("{\"alg\":\"ES256\xff\"}")), payload, signature)),
-                "header is not a JSON object");
-  expectRefused(verify(join(b64url(R"({"alg":"ES256","alg":"none"})"), payload, signature)),
-                "header repeats a name");
+  expectRefused(
+      verify(join(base64UrlEncode(std::string("{\"alg\":\"ES256\xff\"}")), payload, signature)),
+      "header is not a JSON object");
+  expectRefused(
+      verify(join(base64UrlEncode(R"({"alg":"ES256","alg":"none"})"), payload, signature)),
+      "header repeats a name");
   // Deep nesting in the unsigned header must not exhaust the stack.
-  expectRefused(verify(join(b64url(std::string(5000, '[')), payload, signature)),
+  expectRefused(verify(join(base64UrlEncode(std::string(5000, '[')), payload, signature)),
                 "header is not a JSON object");
   expectRefused(verify(std::string(kMaxEdrTokenBytes + 1, 'a')), "larger than 8 KiB");
   const std::string padded = join(header, payload + std::string(kMaxEdrTokenBytes, 'A'), signature);

@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "cxgw/core/base64url.hpp"
 #include "cxgw/core/json_text.hpp"
 
 namespace cxgw::gateway {
@@ -69,70 +70,6 @@ using MdContextPtr = std::unique_ptr<EVP_MD_CTX, MdContextFree>;
 using PkeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyContextFree>;
 using SignaturePtr = std::unique_ptr<ECDSA_SIG, SignatureFree>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
-
-// ---- base64url without padding (RFC 7515 section 2) ----
-
-constexpr char kBase64UrlAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  const auto at = [&bytes](std::size_t index) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[index]));
-  };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t group = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out += kBase64UrlAlphabet[(group >> 18) & 63];
-    out += kBase64UrlAlphabet[(group >> 12) & 63];
-    out += kBase64UrlAlphabet[(group >> 6) & 63];
-    out += kBase64UrlAlphabet[group & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const std::uint32_t group = at(i) << 16;
-    out += kBase64UrlAlphabet[(group >> 18) & 63];
-    out += kBase64UrlAlphabet[(group >> 12) & 63];
-  } else if (rest == 2) {
-    const std::uint32_t group = (at(i) << 16) | (at(i + 1) << 8);
-    out += kBase64UrlAlphabet[(group >> 18) & 63];
-    out += kBase64UrlAlphabet[(group >> 12) & 63];
-    out += kBase64UrlAlphabet[(group >> 6) & 63];
-  }
-  return out;
-}
-
-int base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-// Refuses padding, other alphabets and non-zero unused trailing bits, so that every byte string
-// has exactly one accepted encoding and a token cannot be altered without changing its bytes.
-std::optional<std::string> base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int value = base64UrlValue(c);
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  if ((buffer & ((1U << bits) - 1)) != 0) return std::nullopt;
-  return out;
-}
 
 // ---- OpenSSL helpers ----
 

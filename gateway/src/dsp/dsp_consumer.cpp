@@ -12,10 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "cxgw/core/base64url.hpp"
 #include "cxgw/core/ids.hpp"
 #include "cxgw/core/json_text.hpp"
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/timestamp.hpp"
+#include "cxgw/gateway/http/https_url.hpp"
 #include "cxgw/policies/policy_library.hpp"
 #include "cxgw/policies/policy_parser.hpp"
 #include "cxgw/policies/policy_writer.hpp"
@@ -70,10 +72,6 @@ std::string versionBase(std::string_view url, DspVersion version) {
 std::string basePath(DspVersion version) {
   return version == DspVersion::kV08 ? std::string(kDspBasePath)
                                      : std::string(kDspBasePath) + "/2025-1";
-}
-
-bool isHttpsUrl(std::string_view url) {
-  return url.size() > 8 && url.substr(0, 8) == "https://";
 }
 
 std::string joined(const std::vector<std::string>& parts, std::string_view separator) {
@@ -299,29 +297,6 @@ std::optional<std::string> endpointProperty(const DataAddress& address, std::str
     if (auto value = address.property(concat(ns, name))) return value;
   }
   return std::nullopt;
-}
-
-std::optional<std::string> base64UrlDecode(std::string_view text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int value = -1;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    if (c >= '0' && c <= '9') value = c - '0' + 52;
-    if (c == '-') value = 62;
-    if (c == '_') value = 63;
-    if (c == '=') break;
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return out;
 }
 
 // The "exp" of a JWT, read without verifying it: the provider issued the token and checks it;
@@ -1324,6 +1299,21 @@ DspConsumer::~DspConsumer() = default;
 
 Result<FetchOutcome> DspConsumer::fetch(const FetchRequest& request) {
   return impl_->fetch(request);
+}
+
+Result<std::string> DspConsumer::pull(const EndpointDataReference& edr,
+                                      std::string_view path) const {
+  OutboundRequest request;
+  request.method = "GET";
+  request.url = joinUrl(edr.endpoint, path);
+  request.headers.emplace_back("Authorization", edr.access_token);
+  auto answer = impl_->deps.client.send(request);
+  if (!answer) return stepError(answer.error().code, "data", answer.error().message);
+  if (answer.value().status != 200) {
+    return stepError(refusalCode(answer.value().status), "data",
+                     describeAnswer(answer.value(), impl_->deps.expander));
+  }
+  return std::move(answer.value().body);
 }
 
 void DspConsumer::addRoutes(Router& router, DspVersion version) {

@@ -8,7 +8,9 @@
 #include "cxgw/core/json_text.hpp"
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/timestamp.hpp"
+#include "cxgw/gateway/dataplane/data_plane.hpp"
 #include "cxgw/gateway/dsp/offered_assets.hpp"
+#include "cxgw/gateway/http/https_url.hpp"
 #include "cxgw/policies/policy_parser.hpp"
 #include "cxgw/policies/policy_writer.hpp"
 
@@ -55,15 +57,6 @@ std::optional<std::string> percentDecode(std::string_view text) {
     i += 2;
   }
   return out;
-}
-
-std::string joinUrl(std::string_view base, std::string_view path) {
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return std::string(base) + std::string(path);
-}
-
-bool isHttpsUrl(std::string_view url) {
-  return url.size() > 8 && url.substr(0, 8) == "https://";
 }
 
 HttpResponse jsonResponse(unsigned status, std::string body) {
@@ -679,23 +672,10 @@ struct DspProvider::Impl {
         agreement.value()->consumer_bpn != partner.claims.bpn) {
       return refuse("agreementId: no agreement " + message.agreement_id + " with you");
     }
-    auto agreed = policies::parsePolicy(agreement.value()->policy_json, message.agreement_id);
     DecisionSubject subject;
     subject.claims = partner.claims;
-    subject.asset_id = agreement.value()->asset_id;
-    subject.agreement_id = message.agreement_id;
-    AgreementState state;
-    state.signed_at = agreement.value()->signed_at;
-    state.retired_at = agreement.value()->retired_at;
-    state.retired_reason = agreement.value()->retired_reason;
-    policies::Decision decision;
-    if (agreed) {
-      decision = deps.decisions.agreement(policies::Scope::kTransfer, agreed.value(), state,
-                                          subject, policies::purposesDeclaredBy(agreed.value()));
-    } else {
-      decision.allowed = false;
-      decision.partner_reason = "the agreement cannot be evaluated";
-    }
+    const policies::Decision decision =
+        deps.decisions.agreement(policies::Scope::kTransfer, *agreement.value(), subject);
     const auto now = deps.now();
     store::TransferProcessRecord record;
     record.id = "urn:uuid:" + randomUuid();
@@ -734,22 +714,7 @@ struct DspProvider::Impl {
   }
 
   DataAddress dataAddress(const store::TransferProcessRecord& record) const {
-    const auto now = deps.now();
-    EdrClaims claims;
-    claims.kind = EdrTokenKind::kAccess;
-    claims.token_id = randomUuid();
-    claims.audience = record.counterparty_bpn;
-    claims.partner_bpn = record.counterparty_bpn;
-    claims.agreement_id = record.agreement_id;
-    claims.asset_id = record.asset_id;
-    claims.transfer_process_id = record.id;
-    claims.issued_at = now;
-    claims.expires_at = now + settings.edr_lifetime;
-    const std::string access = deps.tokens.sign(claims);
-    claims.kind = EdrTokenKind::kRefresh;
-    claims.token_id = randomUuid();
-    claims.expires_at = now + std::chrono::hours(24);
-    const std::string refresh = deps.tokens.sign(claims);
+    const EdrTokens tokens = issueEdrTokens(deps.tokens, record, deps.now(), settings.edr_lifetime);
     const std::string endpoint = joinUrl(settings.public_url, kDataPlanePath);
     DataAddress address;
     address.endpoint_type = "https://w3id.org/idsa/v4.1/HTTP";
@@ -757,10 +722,11 @@ struct DspProvider::Impl {
     address.properties = {
         {std::string(kEdcNs) + "endpoint", endpoint},
         {std::string(kEdcNs) + "endpointType", "https://w3id.org/idsa/v4.1/HTTP"},
-        {std::string(kEdcNs) + "authorization", access},
+        {std::string(kEdcNs) + "authorization", tokens.access_token},
         {std::string(kEdcNs) + "authType", "bearer"},
-        {std::string(kTxAuthNs) + "refreshToken", refresh},
-        {std::string(kTxAuthNs) + "refreshEndpoint", endpoint + "/token"},
+        {std::string(kTxAuthNs) + "refreshToken", tokens.refresh_token},
+        {std::string(kTxAuthNs) + "refreshEndpoint",
+         joinUrl(settings.public_url, kTokenRefreshPath)},
         {std::string(kTxAuthNs) + "refreshAudience", settings.participant_bpn},
         {std::string(kTxAuthNs) + "expiresIn", std::to_string(settings.edr_lifetime.count())},
     };

@@ -2,6 +2,7 @@
 
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/timestamp.hpp"
+#include "cxgw/policies/policy_parser.hpp"
 
 namespace cxgw::gateway {
 namespace {
@@ -125,6 +126,24 @@ policies::Decision PolicyDecisionPoint::agreement(
     decision = policies::evaluatePolicy(agreed, subject.claims, context);
   }
   return record(std::move(decision), scope, subject, &agreed, context.now);
+}
+
+policies::Decision PolicyDecisionPoint::agreement(policies::Scope scope,
+                                                  const store::ContractAgreementRecord& stored,
+                                                  DecisionSubject subject) {
+  subject.agreement_id = stored.id;
+  subject.asset_id = stored.asset_id;
+  auto agreed = policies::parsePolicy(stored.policy_json, stored.id);
+  if (!agreed) {
+    policies::Decision refused;
+    refused.reason =
+        "the policy of agreement " + stored.id + " cannot be read: " + agreed.error().describe();
+    refused.partner_reason = "the agreement cannot be evaluated";
+    return record(std::move(refused), scope, subject, nullptr, now_());
+  }
+  const AgreementState state{stored.signed_at, stored.retired_at, stored.retired_reason};
+  return agreement(scope, agreed.value(), state, subject,
+                   policies::purposesDeclaredBy(agreed.value()));
 }
 
 }  // namespace cxgw::gateway

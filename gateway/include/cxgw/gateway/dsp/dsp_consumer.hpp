@@ -143,6 +143,13 @@ class DspConsumer {
   // Blocks until the EDR is there or a step failed (see above).
   Result<FetchOutcome> fetch(const FetchRequest& request);
 
+  // GET <edr.endpoint><path> with the EDR's access token: the body of a 200 answer. Otherwise
+  // an Error with key "data" quoting the status and the provider's error body:
+  // kPermissionDenied (401, 403), kNotFound (404), kUnavailable (5xx, unreachable),
+  // kInvalidArgument (anything else). For an aspect of a twin, `path` is
+  // submodelPath(twin, asset) + "/$value" (dataplane/data_plane.hpp).
+  Result<std::string> pull(const EndpointDataReference& edr, std::string_view path) const;
+
   // The consumer-only callback routes of `version`.
   void addRoutes(Router& router, DspVersion version);
   // The shared callback routes of `version`, for a gateway without a DspProvider. (With one,

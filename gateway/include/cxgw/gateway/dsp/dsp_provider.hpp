@@ -42,7 +42,6 @@
 namespace cxgw::gateway::dsp {
 
 inline constexpr std::string_view kDspBasePath = "/api/v1/dsp";
-inline constexpr std::string_view kDataPlanePath = "/api/v1/public";
 inline constexpr std::string_view kHttpDataPull = "HttpData-PULL";
 
 struct DspProviderSettings {

@@ -18,6 +18,7 @@
 
 #include "cxgw/policies/policy_library.hpp"
 #include "cxgw/store/audit_trail.hpp"
+#include "cxgw/store/process_store.hpp"
 
 namespace cxgw::gateway {
 
@@ -59,6 +60,11 @@ class PolicyDecisionPoint {
   policies::Decision agreement(policies::Scope scope, const policies::Policy& agreed,
                                const AgreementState& state, const DecisionSubject& subject,
                                const std::vector<std::string>& declared_purposes);
+  // The same for a stored agreement: its policy text is parsed, and the purposes it declares are
+  // the declared ones. An agreement whose policy cannot be read is refused, and that recorded.
+  // subject.agreement_id and asset_id are taken from the record.
+  policies::Decision agreement(policies::Scope scope, const store::ContractAgreementRecord& stored,
+                               DecisionSubject subject);
 
  private:
   // Records `decision`; returns it, or a refusal when the record cannot be written.

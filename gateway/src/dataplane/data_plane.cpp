@@ -1,0 +1,342 @@
+#include "cxgw/gateway/dataplane/data_plane.hpp"
+
+#include <algorithm>
+#include <boost/url/parse_query.hpp>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "cxgw/core/base64url.hpp"
+#include "cxgw/core/ids.hpp"
+#include "cxgw/core/json_text.hpp"
+#include "cxgw/core/logging.hpp"
+#include "cxgw/gateway/dsp/dsp_state_machines.hpp"
+#include "cxgw/gateway/dsp/offered_assets.hpp"
+#include "cxgw/gateway/http/https_url.hpp"
+
+namespace cxgw::gateway {
+
+std::string submodelPath(std::string_view global_asset_id, std::string_view asset_id) {
+  std::string path = "/shells/";
+  path += base64UrlEncode(global_asset_id);
+  path += "/submodels/";
+  path += asset_id;
+  path += "/submodel";
+  return path;
+}
+
+std::string refreshTokenId(const store::TransferProcessRecord& transfer) {
+  return transfer.id + "#" + std::to_string(transfer.version);
+}
+
+EdrTokens issueEdrTokens(const EdrTokenIssuer& issuer, const store::TransferProcessRecord& transfer,
+                         std::chrono::system_clock::time_point now,
+                         std::chrono::seconds access_lifetime) {
+  EdrClaims claims;
+  claims.kind = EdrTokenKind::kAccess;
+  claims.token_id = randomUuid();
+  claims.audience = transfer.counterparty_bpn;
+  claims.partner_bpn = transfer.counterparty_bpn;
+  claims.agreement_id = transfer.agreement_id;
+  claims.asset_id = transfer.asset_id;
+  claims.transfer_process_id = transfer.id;
+  claims.issued_at = now;
+  claims.expires_at = now + access_lifetime;
+  EdrTokens tokens;
+  tokens.access_token = issuer.sign(claims);
+  claims.kind = EdrTokenKind::kRefresh;
+  claims.token_id = refreshTokenId(transfer);
+  claims.expires_at = now + kEdrRefreshLifetime;
+  tokens.refresh_token = issuer.sign(claims);
+  return tokens;
+}
+
+namespace {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// A request refused before the policy decides: what the partner hears and what the audit
+// trail and the log keep.
+struct Refusal {
+  unsigned status;
+  std::string code;
+  std::string message;  // for the partner: never more than it already knows
+  std::string reason;   // for the audit trail
+};
+
+HttpResponse oauthError(std::string_view error, std::string_view description) {
+  return HttpResponse::json(400, "{\"error\":" + json::quote(error) +
+                                     ",\"error_description\":" + json::quote(description) + "}");
+}
+
+}  // namespace
+
+struct DataPlane::Impl {
+  Impl(DataPlaneSettings s, const std::vector<schemas::AspectUrn>& aspects, Dependencies d)
+      : settings(std::move(s)), deps(std::move(d)) {
+    for (const auto& urn : aspects)
+      aspect_by_asset.emplace(dsp::aspectAssetId(urn), urn.toString());
+  }
+
+  const DataPlaneSettings settings;
+  Dependencies deps;
+  std::map<std::string, std::string> aspect_by_asset;  // asset id -> aspect URN
+
+  AsyncHandler onWorkers(HttpResponse (Impl::*handle)(const HttpRequest&)) {
+    return [this, handle](HttpRequest& request, Responder respond) {
+      auto job = [this, handle, request = request, respond]() {
+        respond((this->*handle)(request));
+      };
+      if (!deps.workers.tryPost(std::move(job))) {
+        respond(HttpResponse::error(503, "overloaded", "the gateway is busy; retry later"));
+      }
+    };
+  }
+
+  // --- submodel payloads ----------------------------------------------------------------------
+
+  HttpResponse refuse(const HttpRequest& request, const Refusal& refusal, const EdrClaims* claims,
+                      const std::string& twin_id) {
+    store::AuditEntry entry;
+    entry.time = deps.now();
+    entry.decision = store::AuditDecision::kDeny;
+    entry.scope = "data_access";
+    entry.twin_id = twin_id;
+    entry.reason = refusal.reason;
+    if (claims != nullptr) {
+      entry.partner_bpn = claims->partner_bpn;
+      entry.asset_id = claims->asset_id;
+      entry.agreement_id = claims->agreement_id;
+    }
+    if (auto written = deps.audit.append({entry}); !written) {
+      logError("audit record of a refused data request not written",
+               {{"request_id", request.request_id}, {"error", written.error().describe()}});
+    }
+    logInfo("data request refused", {{"request_id", request.request_id},
+                                     {"partner", entry.partner_bpn},
+                                     {"reason", refusal.reason}});
+    HttpResponse response =
+        HttpResponse::error(refusal.status, refusal.code, refusal.message, request.request_id);
+    if (refusal.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return response;
+  }
+
+  HttpResponse submodel(const HttpRequest& request) {
+    const std::string& asset_id = request.path_params.at("asset");
+    const auto twin_id = base64UrlDecode(request.path_params.at("shell"));
+    const std::string twin = twin_id.value_or(std::string());
+    const auto token = authorizationToken(request);
+    if (!token) {
+      return refuse(request, {401, "unauthorized", "an access token is required", "no token"},
+                    nullptr, twin);
+    }
+    auto claims = deps.tokens.verify(*token, EdrTokenKind::kAccess, deps.now());
+    if (!claims) {
+      return refuse(request,
+                    {401, "unauthorized", "the access token is not valid",
+                     "token refused: " + claims.error().message},
+                    nullptr, twin);
+    }
+    const EdrClaims& c = claims.value();
+    if (!twin_id) {
+      return refuse(request,
+                    {400, "bad_request",
+                     "the shell id in the path is not base64url-encoded (RFC 4648, no padding)",
+                     "shell id not base64url"},
+                    &c, twin);
+    }
+    if (asset_id != c.asset_id) {
+      return refuse(request,
+                    {403, "forbidden", "the access token is for another asset",
+                     "token for asset " + c.asset_id + ", request for " + asset_id},
+                    &c, twin);
+    }
+    auto transfer = deps.processes.transfer(c.transfer_process_id);
+    if (!transfer) {
+      return refuse(request,
+                    {503, "unavailable", "the store is unavailable; retry later",
+                     "store: " + transfer.error().describe()},
+                    &c, twin);
+    }
+    if (const auto why = revoked(transfer.value(), c)) {
+      return refuse(request, {401, "unauthorized", "the access token has been revoked", *why}, &c,
+                    twin);
+    }
+    const Refusal not_found{404, "not_found", "no such submodel", ""};
+    const auto aspect_urn = aspect_by_asset.find(asset_id);
+    if (aspect_urn == aspect_by_asset.end()) {
+      Refusal r = not_found;
+      r.reason = "asset " + asset_id + " is no aspect model on offer";
+      return refuse(request, r, &c, twin);
+    }
+    auto stored_twin = deps.state.twin(twin);
+    if (!stored_twin) {
+      return refuse(request,
+                    {503, "unavailable", "the store is unavailable; retry later",
+                     "store: " + stored_twin.error().describe()},
+                    &c, twin);
+    }
+    const auto& t = stored_twin.value();
+    if (!t || t->withdrawn ||
+        std::find(t->twin.visible_to.begin(), t->twin.visible_to.end(), c.partner_bpn) ==
+            t->twin.visible_to.end()) {
+      Refusal r = not_found;
+      r.reason = !t             ? "no such twin"
+                 : t->withdrawn ? "twin withdrawn"
+                                : "twin not visible to partner";
+      return refuse(request, r, &c, twin);
+    }
+    auto aspect = deps.state.aspect(twin, aspect_urn->second);
+    if (!aspect) {
+      return refuse(request,
+                    {503, "unavailable", "the store is unavailable; retry later",
+                     "store: " + aspect.error().describe()},
+                    &c, twin);
+    }
+    if (!aspect.value() || aspect.value()->withdrawn) {
+      Refusal r = not_found;
+      r.reason = !aspect.value() ? "twin has no such aspect" : "aspect withdrawn";
+      return refuse(request, r, &c, twin);
+    }
+    auto agreement = deps.processes.agreement(c.agreement_id);
+    if (!agreement) {
+      return refuse(request,
+                    {503, "unavailable", "the store is unavailable; retry later",
+                     "store: " + agreement.error().describe()},
+                    &c, twin);
+    }
+    if (!agreement.value()) {
+      return refuse(request,
+                    {401, "unauthorized", "the access token has been revoked",
+                     "agreement " + c.agreement_id + " unknown"},
+                    &c, twin);
+    }
+    auto claims_now = deps.partner_claims(c.partner_bpn);
+    if (!claims_now) {
+      return refuse(request,
+                    {403, "forbidden", "the agreement does not allow it",
+                     "partner " + c.partner_bpn + " is not in the partner registry"},
+                    &c, twin);
+    }
+    DecisionSubject subject;
+    subject.claims = std::move(*claims_now);
+    subject.twin_id = twin;
+    const policies::Decision decision =
+        deps.decisions.agreement(policies::Scope::kDataAccess, *agreement.value(), subject);
+    if (!decision.allowed) {
+      logInfo("data request refused by the policy", {{"request_id", request.request_id},
+                                                     {"partner", c.partner_bpn},
+                                                     {"reason", decision.reason}});
+      return HttpResponse::error(403, "forbidden",
+                                 decision.partner_reason.empty() ? "the agreement does not allow it"
+                                                                 : decision.partner_reason,
+                                 request.request_id);
+    }
+    return HttpResponse::json(200, aspect.value()->payload);
+  }
+
+  // Why the tokens of this transfer no longer work; nothing while they do.
+  static std::optional<std::string> revoked(
+      const std::optional<store::TransferProcessRecord>& transfer, const EdrClaims& claims) {
+    if (!transfer || transfer->role != store::ProcessRole::kProvider) {
+      return "transfer " + claims.transfer_process_id + " unknown";
+    }
+    if (transfer->counterparty_bpn != claims.partner_bpn ||
+        transfer->agreement_id != claims.agreement_id || transfer->asset_id != claims.asset_id) {
+      return "token does not match transfer " + transfer->id;
+    }
+    if (transfer->state != dsp::transferStateName(dsp::TransferState::kStarted)) {
+      return "transfer " + transfer->id + " is " + transfer->state;
+    }
+    return std::nullopt;
+  }
+
+  // --- token refresh --------------------------------------------------------------------------
+
+  HttpResponse refresh(const HttpRequest& request) {
+    auto partner = deps.authenticator.authenticate(request);
+    if (!partner) {
+      logWarn("token refresh: partner not authenticated",
+              {{"request_id", request.request_id}, {"reason", partner.error().message}});
+      HttpResponse response = HttpResponse::json(
+          401, R"({"error":"invalid_client","error_description":"unauthenticated"})");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+    auto form = boost::urls::parse_query(request.body);
+    if (!form) return oauthError("invalid_request", "the body is not form-encoded");
+    std::optional<std::string> grant_type;
+    std::optional<std::string> refresh_token;
+    for (const auto param : *form) {
+      std::optional<std::string>* slot = param.key == "grant_type"      ? &grant_type
+                                         : param.key == "refresh_token" ? &refresh_token
+                                                                        : nullptr;
+      if (slot == nullptr) continue;
+      if (slot->has_value()) {
+        return oauthError("invalid_request", std::string(param.key) + " is given twice");
+      }
+      std::string value;
+      param.value.decode({}, boost::urls::string_token::assign_to(value));
+      *slot = std::move(value);
+    }
+    if (!grant_type) return oauthError("invalid_request", "grant_type is required");
+    if (*grant_type != "refresh_token") {
+      return oauthError("unsupported_grant_type", "grant_type must be refresh_token");
+    }
+    if (!refresh_token || refresh_token->empty()) {
+      return oauthError("invalid_request", "refresh_token is required");
+    }
+    const auto now = deps.now();
+    auto claims = deps.tokens.verify(*refresh_token, EdrTokenKind::kRefresh, now);
+    const auto invalid = [&](const std::string& reason) {
+      logInfo("token refresh refused", {{"request_id", request.request_id},
+                                        {"partner", partner.value().claims.bpn},
+                                        {"reason", reason}});
+      return oauthError("invalid_grant", "the refresh token is not valid");
+    };
+    if (!claims) return invalid(claims.error().message);
+    if (claims.value().partner_bpn != partner.value().claims.bpn) {
+      return invalid("refresh token of another partner");
+    }
+    auto transfer = deps.processes.transfer(claims.value().transfer_process_id);
+    if (!transfer) {
+      return HttpResponse::error(503, "unavailable", "the store is unavailable; retry later",
+                                 request.request_id);
+    }
+    if (auto why = revoked(transfer.value(), claims.value())) return invalid(*why);
+    if (claims.value().token_id != refreshTokenId(*transfer.value())) {
+      return invalid("refresh token already used");
+    }
+    // Moving the record to its next version makes this token the last one of its kind.
+    auto moved = deps.processes.updateTransfer(*transfer.value());
+    if (!moved) {
+      if (moved.error().code == ErrorCode::kConflict) return invalid("refresh token already used");
+      return HttpResponse::error(503, "unavailable", "the store is unavailable; retry later",
+                                 request.request_id);
+    }
+    const EdrTokens tokens =
+        issueEdrTokens(deps.tokens, moved.value(), now, settings.access_lifetime);
+    return HttpResponse::json(
+        200, "{\"access_token\":" + json::quote(tokens.access_token) +
+                 ",\"token_type\":\"bearer\",\"refresh_token\":" +
+                 json::quote(tokens.refresh_token) + ",\"refresh_endpoint\":" +
+                 json::quote(joinUrl(settings.public_url, kTokenRefreshPath)) +
+                 ",\"expires_in\":" + std::to_string(settings.access_lifetime.count()) + "}");
+  }
+};
+
+DataPlane::DataPlane(DataPlaneSettings settings, const std::vector<schemas::AspectUrn>& aspects,
+                     Dependencies dependencies)
+    : impl_(std::make_unique<Impl>(std::move(settings), aspects, std::move(dependencies))) {}
+
+DataPlane::~DataPlane() = default;
+
+void DataPlane::addRoutes(Router& router) {
+  const std::string base(kDataPlanePath);
+  const std::string submodel = base + "/shells/{shell}/submodels/{asset}/submodel";
+  router.add("GET", submodel, impl_->onWorkers(&Impl::submodel));
+  router.add("GET", submodel + "/$value", impl_->onWorkers(&Impl::submodel));
+  router.add("POST", std::string(kTokenRefreshPath), impl_->onWorkers(&Impl::refresh));
+}
+
+}  // namespace cxgw::gateway

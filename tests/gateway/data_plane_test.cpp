@@ -1,0 +1,381 @@
+// The data plane over real sockets and real TLS: aspect payloads behind EDR tokens, each check
+// of the contract in data_plane.hpp, the audit record of every request, and the refresh grant.
+#include "cxgw/gateway/dataplane/data_plane.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "cxgw/core/base64url.hpp"
+#include "cxgw/core/ids.hpp"
+#include "cxgw/core/metrics.hpp"
+#include "cxgw/gateway/dsp/dsp_codec.hpp"
+#include "cxgw/gateway/http/https_server.hpp"
+#include "cxgw/gateway/identity/mtls_partner_authenticator.hpp"
+#include "cxgw/gateway/tls/dev_certificates.hpp"
+#include "support/https_test_client.hpp"
+#include "support/temp_directory.hpp"
+
+namespace cxgw::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpReply;
+using testing::HttpsTestClient;
+using testing::TlsClientOptions;
+
+constexpr const char* kSupplier = "BPNL000000000SUP";
+constexpr const char* kOem = "BPNL000000000OEM";
+constexpr const char* kOther = "BPNL000000000OTH";
+constexpr const char* kAsset = "SerialPart-3.0.0";
+constexpr const char* kAspectUrn = "urn:samm:io.catenax.serial_part:3.0.0#SerialPart";
+constexpr const char* kOemTwin = "urn:uuid:11111111-1111-4111-8111-111111111111";
+constexpr const char* kOtherTwin = "urn:uuid:22222222-2222-4222-8222-222222222222";
+
+class DataPlaneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pki_ = std::make_unique<testing::TempDirectory>("cxgw-data-plane");
+    auto files = writeDevCertificates({pki_->path(), {kOem, kOther}});
+    ASSERT_TRUE(files.ok()) << files.error().describe();
+    files_ = files.value();
+
+    policies::PartnerClaims oem;
+    oem.bpn = kOem;
+    oem.catena_x_member = true;
+    policies::PartnerClaims other;
+    other.bpn = kOther;
+    other.catena_x_member = true;
+    auto registry = PartnerRegistry::create({oem, other});
+    ASSERT_TRUE(registry.ok());
+    registry_ = registry.value();
+    authenticator_ = std::make_unique<MtlsPartnerAuthenticator>(registry_);
+
+    auto key = EdrSigningKey::generate();
+    ASSERT_TRUE(key.ok());
+    tokens_ = std::make_unique<EdrTokenIssuer>(key.value(), kSupplier);
+    decisions_ = std::make_unique<PolicyDecisionPoint>(
+        [] { return nullptr; }, *audit_, [] { return std::chrono::system_clock::now(); });
+    seedTwins();
+    transfer_ = seedTransfer(kOem, "agreement-oem");
+
+    auto urn = schemas::parseAspectUrn(kAspectUrn);
+    ASSERT_TRUE(urn.ok());
+    DataPlaneSettings settings;
+    settings.public_url = "https://supplier.example";
+    settings.access_lifetime = 300s;
+    data_plane_ = std::make_unique<DataPlane>(
+        settings, std::vector<schemas::AspectUrn>{urn.value()},
+        DataPlane::Dependencies{
+            *authenticator_,
+            [this](std::string_view bpn) -> std::optional<policies::PartnerClaims> {
+              if (removed_ == bpn) return std::nullopt;
+              const auto* claims = registry_->find(bpn);
+              if (claims == nullptr) return std::nullopt;
+              policies::PartnerClaims out = *claims;
+              if (lapsed_ == bpn) out.catena_x_member = false;
+              return out;
+            },
+            *tokens_, *processes_, *state_, *decisions_, *audit_, workers_,
+            [] { return std::chrono::system_clock::now(); }});
+
+    ServerSettings server;
+    server.bind_address = "127.0.0.1";
+    server.port = 0;
+    server.threads = 2;
+    server.tls.certificate_chain_file = files_.server_certificate;
+    server.tls.private_key_file = files_.server_private_key;
+    server.tls.client_ca_file = files_.ca_certificate;
+    server.tls.client_certificates = ClientCertificateMode::kOptional;
+    auto created = HttpsServer::create(server, metrics_);
+    ASSERT_TRUE(created.ok()) << created.error().describe();
+    server_ = std::move(created).value();
+    auto routes = std::make_shared<Router>();
+    data_plane_->addRoutes(*routes);
+    server_->start(routes, false);
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->shutdown();
+      server_->wait();
+    }
+  }
+
+  void seedTwins() {
+    store::SyncBatch batch;
+    batch.source = "erp";
+    batch.stream = "serial_part";
+    for (const auto& [twin, bpn] : {std::pair{kOemTwin, kOem}, std::pair{kOtherTwin, kOther}}) {
+      store::Twin t;
+      t.global_asset_id = twin;
+      t.id_short = "part";
+      t.digital_twin_type = "PartInstance";
+      t.visible_to = {bpn};
+      batch.twins.push_back(t);
+      batch.aspects.push_back({twin, kAspectUrn, payloadOf(twin)});
+    }
+    ASSERT_TRUE(state_->commit(batch).ok());
+  }
+
+  static std::string payloadOf(const std::string& twin) {
+    return "{\"catenaXId\":\"" + twin + "\",\"marker\":\"payload-of-" + twin + "\"}";
+  }
+
+  // A provider agreement for `bpn` on kAsset (usage: Catena-X members) and a STARTED transfer
+  // under it.
+  store::TransferProcessRecord seedTransfer(const std::string& bpn,
+                                            const std::string& agreement_id) {
+    auto policy = dsp::DspCodec(dsp::DspVersion::k2025_1, schemas::JsonLdExpander())
+                      .expandPolicy(R"({"@id":")" + agreement_id + R"(","@type":"Agreement",
+        "permission":[{"action":"use","constraint":[
+          {"leftOperand":"Membership","operator":"eq","rightOperand":"active"}]}]})");
+    EXPECT_TRUE(policy.ok()) << policy.error().describe();
+    const auto now = std::chrono::system_clock::now();
+    store::ContractAgreementRecord agreement;
+    agreement.id = agreement_id;
+    agreement.negotiation_id = "urn:uuid:" + randomUuid();
+    agreement.asset_id = kAsset;
+    agreement.provider_bpn = kSupplier;
+    agreement.consumer_bpn = bpn;
+    agreement.policy_json = policy.value();
+    agreement.signed_at = now;
+    EXPECT_TRUE(processes_->createAgreement(agreement).ok());
+    store::TransferProcessRecord transfer;
+    transfer.id = "urn:uuid:" + randomUuid();
+    transfer.provider_pid = transfer.id;
+    transfer.consumer_pid = "urn:uuid:" + randomUuid();
+    transfer.agreement_id = agreement_id;
+    transfer.asset_id = kAsset;
+    transfer.counterparty_bpn = bpn;
+    transfer.counterparty_address = "https://consumer.example/cb";
+    transfer.protocol = "dataspace-protocol-http:2025-1";
+    transfer.transfer_type = "HttpData-PULL";
+    transfer.state = "STARTED";
+    transfer.created_at = now;
+    transfer.updated_at = now;
+    EXPECT_TRUE(processes_->createTransfer(transfer).ok());
+    return processes_->transfer(transfer.id).value().value();
+  }
+
+  EdrTokens issue(const store::TransferProcessRecord& transfer,
+                  std::chrono::system_clock::time_point at = std::chrono::system_clock::now(),
+                  std::chrono::seconds lifetime = 300s) {
+    return issueEdrTokens(*tokens_, transfer, at, lifetime);
+  }
+
+  // Token-only, as a partner's data plane calls (no client certificate).
+  HttpReply get(const std::string& twin, const std::string& asset, const std::string& token,
+                const std::string& suffix = "") {
+    TlsClientOptions options;
+    options.ca_file = files_.ca_certificate;
+    HttpsTestClient client(server_->port(), options);
+    client.connect();
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", token);
+    return client.request("GET", std::string(kDataPlanePath) + submodelPath(twin, asset) + suffix,
+                          "", headers);
+  }
+
+  HttpReply refresh(const std::string& form, const std::string& as_bpn) {
+    TlsClientOptions options;
+    options.ca_file = files_.ca_certificate;
+    for (const auto& client : files_.clients) {
+      if (client.bpn == as_bpn) {
+        options.certificate_file = client.certificate;
+        options.private_key_file = client.private_key;
+      }
+    }
+    HttpsTestClient client(server_->port(), options);
+    client.connect();
+    return client.request("POST", std::string(kTokenRefreshPath), form,
+                          {{"content-type", "application/x-www-form-urlencoded"}});
+  }
+
+  std::vector<store::AuditRecord> audit() {
+    auto records = audit_->query({});
+    EXPECT_TRUE(records.ok());
+    return records.ok() ? records.value() : std::vector<store::AuditRecord>{};
+  }
+
+  // Refused, with no payload of any twin in the answer, and one deny record for it.
+  void expectRefused(const HttpReply& reply, unsigned status, const std::string& reason_part) {
+    EXPECT_EQ(reply.status, status) << reply.body;
+    EXPECT_EQ(reply.body.find("payload-of-"), std::string::npos) << reply.body;
+    const auto records = audit();
+    ASSERT_FALSE(records.empty());
+    EXPECT_EQ(records.back().entry.decision, store::AuditDecision::kDeny);
+    EXPECT_EQ(records.back().entry.scope, "data_access");
+    EXPECT_NE(records.back().entry.reason.find(reason_part), std::string::npos)
+        << records.back().entry.reason;
+  }
+
+  std::unique_ptr<testing::TempDirectory> pki_;
+  DevCertificateFiles files_;
+  std::shared_ptr<const PartnerRegistry> registry_;
+  std::unique_ptr<PartnerAuthenticator> authenticator_;
+  std::unique_ptr<EdrTokenIssuer> tokens_;
+  std::unique_ptr<store::ProcessStore> processes_ = store::createMemoryProcessStore();
+  std::unique_ptr<store::StateStore> state_ = store::createMemoryStateStore();
+  std::unique_ptr<store::AuditTrail> audit_ = store::createMemoryAuditTrail();
+  std::unique_ptr<PolicyDecisionPoint> decisions_;
+  WorkerPool workers_{2, 64};
+  std::string removed_;  // a BPN partner_claims no longer knows
+  std::string lapsed_;   // a BPN whose membership has lapsed
+  store::TransferProcessRecord transfer_;
+  std::unique_ptr<DataPlane> data_plane_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<HttpsServer> server_;
+};
+
+TEST_F(DataPlaneTest, ServesThePayloadInBothFormsAndAuditsEachRequest) {
+  const EdrTokens tokens = issue(transfer_);
+  for (const std::string suffix : {"", "/$value"}) {
+    for (const std::string scheme : {"", "Bearer "}) {
+      const size_t before = audit().size();
+      const HttpReply reply = get(kOemTwin, kAsset, scheme + tokens.access_token, suffix);
+      EXPECT_EQ(reply.status, 200U) << reply.body;
+      EXPECT_EQ(reply.body, payloadOf(kOemTwin));
+      const auto records = audit();
+      ASSERT_EQ(records.size(), before + 1);
+      EXPECT_EQ(records.back().entry.decision, store::AuditDecision::kAllow);
+      EXPECT_EQ(records.back().entry.scope, "data_access");
+      EXPECT_EQ(records.back().entry.partner_bpn, kOem);
+      EXPECT_EQ(records.back().entry.twin_id, kOemTwin);
+      EXPECT_EQ(records.back().entry.agreement_id, "agreement-oem");
+    }
+  }
+}
+
+TEST_F(DataPlaneTest, MissingExpiredForeignKeyAndUnsignedTokensAre401) {
+  expectRefused(get(kOemTwin, kAsset, ""), 401, "no token");
+  const EdrTokens expired = issue(transfer_, std::chrono::system_clock::now() - 1h, 60s);
+  expectRefused(get(kOemTwin, kAsset, expired.access_token), 401, "expired");
+
+  auto other_key = EdrSigningKey::generate();
+  ASSERT_TRUE(other_key.ok());
+  const EdrTokenIssuer forger(other_key.value(), kSupplier);
+  const EdrTokens forged =
+      issueEdrTokens(forger, transfer_, std::chrono::system_clock::now(), 300s);
+  expectRefused(get(kOemTwin, kAsset, forged.access_token), 401, "token refused");
+
+  const std::string valid = issue(transfer_).access_token;
+  const std::string payload =
+      valid.substr(valid.find('.') + 1, valid.rfind('.') - valid.find('.') - 1);
+  const std::string unsigned_token =
+      base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + payload + ".";
+  expectRefused(get(kOemTwin, kAsset, unsigned_token), 401, "token refused");
+  // The refresh token is no access token.
+  expectRefused(get(kOemTwin, kAsset, issue(transfer_).refresh_token), 401, "token refused");
+}
+
+TEST_F(DataPlaneTest, ATokenForAnotherAssetIs403) {
+  expectRefused(get(kOemTwin, "Batch-3.0.0", issue(transfer_).access_token), 403,
+                "token for asset SerialPart-3.0.0");
+}
+
+TEST_F(DataPlaneTest, ATwinOfAnotherPartnerDoesNotExistForTheCaller) {
+  const std::string token = issue(transfer_).access_token;
+  const HttpReply foreign = get(kOtherTwin, kAsset, token);
+  expectRefused(foreign, 404, "not visible");
+  const HttpReply unknown = get("urn:uuid:33333333-3333-4333-8333-333333333333", kAsset, token);
+  expectRefused(unknown, 404, "no such twin");
+  // The same answer for both, so that the caller cannot tell them apart.
+  EXPECT_EQ(rapidjson::Document().Parse(foreign.body.c_str())["error"]["message"],
+            rapidjson::Document().Parse(unknown.body.c_str())["error"]["message"]);
+}
+
+TEST_F(DataPlaneTest, AShellIdThatIsNotBase64UrlIs400) {
+  TlsClientOptions options;
+  options.ca_file = files_.ca_certificate;
+  HttpsTestClient client(server_->port(), options);
+  client.connect();
+  const HttpReply reply = client.request(
+      "GET", std::string(kDataPlanePath) + "/shells/a+b=/submodels/" + kAsset + "/submodel", "",
+      {{"Authorization", issue(transfer_).access_token}});
+  expectRefused(reply, 400, "not base64url");
+}
+
+TEST_F(DataPlaneTest, TerminatedSuspendedAndCompletedTransfersRevokeTheirTokensAtOnce) {
+  for (const char* state : {"TERMINATED", "SUSPENDED", "COMPLETED"}) {
+    store::TransferProcessRecord transfer = seedTransfer(kOem, std::string("agreement-") + state);
+    const std::string token = issue(transfer).access_token;
+    ASSERT_EQ(get(kOemTwin, kAsset, token).status, 200U);
+    transfer.state = state;
+    ASSERT_TRUE(processes_->updateTransfer(transfer).ok());
+    expectRefused(get(kOemTwin, kAsset, token), 401, std::string("is ") + state);
+  }
+}
+
+TEST_F(DataPlaneTest, ThePolicyIsReevaluatedOnTheCurrentClaimsOfEachRequest) {
+  const std::string token = issue(transfer_).access_token;
+  lapsed_ = kOem;
+  const HttpReply lapsed = get(kOemTwin, kAsset, token);
+  EXPECT_EQ(lapsed.status, 403U);
+  EXPECT_EQ(lapsed.body.find("payload-of-"), std::string::npos);
+  EXPECT_EQ(audit().back().entry.decision, store::AuditDecision::kDeny);
+  lapsed_.clear();
+  removed_ = kOem;
+  expectRefused(get(kOemTwin, kAsset, token), 403, "not in the partner registry");
+  removed_.clear();
+  ASSERT_TRUE(
+      processes_
+          ->retireAgreement("agreement-oem", "contract ended", std::chrono::system_clock::now())
+          .ok());
+  const HttpReply retired = get(kOemTwin, kAsset, token);
+  EXPECT_EQ(retired.status, 403U);
+  EXPECT_NE(audit().back().entry.reason.find("retired"), std::string::npos);
+}
+
+TEST_F(DataPlaneTest, RefreshRotatesTheRefreshTokenAndRefusesItsReplay) {
+  const EdrTokens first = issue(transfer_);
+  const HttpReply refreshed =
+      refresh("grant_type=refresh_token&refresh_token=" + first.refresh_token, kOem);
+  ASSERT_EQ(refreshed.status, 200U) << refreshed.body;
+  rapidjson::Document answer;
+  answer.Parse(refreshed.body.c_str());
+  ASSERT_TRUE(answer.IsObject());
+  EXPECT_STREQ(answer["token_type"].GetString(), "bearer");
+  EXPECT_EQ(answer["expires_in"].GetInt(), 300);
+  EXPECT_STREQ(answer["refresh_endpoint"].GetString(), "https://supplier.example/api/public/token");
+  const std::string access = answer["access_token"].GetString();
+  const std::string next_refresh = answer["refresh_token"].GetString();
+  EXPECT_EQ(get(kOemTwin, kAsset, access).status, 200U);
+
+  const HttpReply replay =
+      refresh("grant_type=refresh_token&refresh_token=" + first.refresh_token, kOem);
+  EXPECT_EQ(replay.status, 400U);
+  EXPECT_NE(replay.body.find("invalid_grant"), std::string::npos);
+  EXPECT_EQ(replay.body.find("access_token"), std::string::npos);
+  EXPECT_EQ(refresh("grant_type=refresh_token&refresh_token=" + next_refresh, kOem).status, 200U);
+}
+
+TEST_F(DataPlaneTest, RefreshIsRefusedToOtherPartnersAfterRevocationAndForBadForms) {
+  const EdrTokens tokens = issue(transfer_);
+  const std::string form = "grant_type=refresh_token&refresh_token=" + tokens.refresh_token;
+  EXPECT_EQ(refresh(form, "").status, 401U);  // no client certificate
+  const HttpReply other = refresh(form, kOther);
+  EXPECT_EQ(other.status, 400U);
+  EXPECT_NE(other.body.find("invalid_grant"), std::string::npos);
+  EXPECT_NE(
+      refresh("grant_type=password&refresh_token=x", kOem).body.find("unsupported_grant_type"),
+      std::string::npos);
+  EXPECT_NE(refresh("refresh_token=x", kOem).body.find("invalid_request"), std::string::npos);
+  EXPECT_NE(refresh("grant_type=refresh_token", kOem).body.find("invalid_request"),
+            std::string::npos);
+  EXPECT_NE(refresh("grant_type=refresh_token&refresh_token=" + tokens.access_token, kOem)
+                .body.find("invalid_grant"),
+            std::string::npos);
+
+  store::TransferProcessRecord terminated = processes_->transfer(transfer_.id).value().value();
+  terminated.state = "TERMINATED";
+  ASSERT_TRUE(processes_->updateTransfer(terminated).ok());
+  // The token would be stale anyway after the update; issue one for the current version.
+  const EdrTokens current = issue(processes_->transfer(transfer_.id).value().value());
+  const HttpReply revoked =
+      refresh("grant_type=refresh_token&refresh_token=" + current.refresh_token, kOem);
+  EXPECT_EQ(revoked.status, 400U);
+  EXPECT_EQ(revoked.body.find("access_token"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cxgw::gateway
