@@ -75,7 +75,7 @@ class DataPlaneTest : public ::testing::Test {
               if (lapsed_ == bpn) out.catena_x_member = false;
               return out;
             },
-            *tokens_, *processes_, *state_, *decisions_, *audit_, workers_,
+            *tokens_, *processes_, *state_, *decisions_, *audit_, *workers_,
             [] { return std::chrono::system_clock::now(); }});
 
     ServerSettings server;
@@ -94,11 +94,14 @@ class DataPlaneTest : public ::testing::Test {
     server_->start(routes, false);
   }
 
+  // The worker threads stop before the server is destroyed: a finished job may still hold the
+  // last reference to a connection of the server.
   void TearDown() override {
     if (server_) {
       server_->shutdown();
       server_->wait();
     }
+    workers_.reset();
   }
 
   void seedTwins() {
@@ -218,7 +221,7 @@ class DataPlaneTest : public ::testing::Test {
   std::unique_ptr<store::StateStore> state_ = store::createMemoryStateStore();
   std::unique_ptr<store::AuditTrail> audit_ = store::createMemoryAuditTrail();
   std::unique_ptr<PolicyDecisionPoint> decisions_;
-  WorkerPool workers_{2, 64};
+  std::unique_ptr<WorkerPool> workers_ = std::make_unique<WorkerPool>(2, 64);
   std::string removed_;  // a BPN partner_claims no longer knows
   std::string lapsed_;   // a BPN whose membership has lapsed
   store::TransferProcessRecord transfer_;
