@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # DSP flow (issue 5): builds bench/dsp_flow_bench with the release preset and runs it. A provider
 # and a consumer gateway in one process talk over loopback with real TLS and mutual
-# authentication; prints p50/p99 of catalog -> FINALIZED -> STARTED over FLOWS flows next to a
-# plain HTTPS POST on a new connection, their ratio, and sustained flows per second.
+# authentication; prints p50/p99 of catalog -> FINALIZED -> STARTED -> payload (the data plane's
+# answer to the EDR) over FLOWS flows with kept-alive connections, next to the same flows with a
+# new connection per message (the baseline), their ratio, and sustained flows per second.
 #
 #   bench/dsp_flow.sh [FLOWS=1000] [THREADS=4] [SECONDS=10]
 #

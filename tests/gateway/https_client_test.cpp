@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "cxgw/core/metrics.hpp"
@@ -299,8 +300,9 @@ class HttpsClientTest : public ::testing::Test {
   }
 
   // Routes: /echo (GET and POST: what arrived, as text, with an X-Reply header), /whoami (the
-  // verified client certificate's CN, or "none"), /big (big_size_ bytes) and /never (answered
-  // only when the test ends).
+  // verified client certificate's CN, or "none"), /remote (the client's address and port, which
+  // tells connections apart), /big (big_size_ bytes) and /never (answered only when the test
+  // ends).
   void startServer(const ServerSettings& s) {
     auto created = HttpsServer::create(s, metrics_);
     ASSERT_TRUE(created.ok()) << created.error().describe();
@@ -320,6 +322,12 @@ class HttpsClientTest : public ::testing::Test {
     router->add("GET", "/whoami", Handler([](const HttpRequest& r) {
                   return HttpResponse::text(200, r.peer ? r.peer->common_name : "none",
                                             "text/plain");
+                }));
+    router->add("GET", "/remote", Handler([](const HttpRequest& r) {
+                  return HttpResponse::text(200, r.remote_address, "text/plain");
+                }));
+    router->add("POST", "/remote", Handler([](const HttpRequest& r) {
+                  return HttpResponse::text(200, r.remote_address, "text/plain");
                 }));
     router->add("GET", "/big", Handler([this](const HttpRequest&) {
                   return HttpResponse::text(200, std::string(big_size_, 'b'), "text/plain");
@@ -729,6 +737,77 @@ TEST_F(HttpsClientTest, ConcurrentSendsFromSeveralThreadsAllSucceed) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(succeeded.load(), kThreads * kSendsPerThread);
   for (const auto& failure : failures) ADD_FAILURE() << failure;
+}
+
+// ---- keep-alive --------------------------------------------------------------------------------
+
+TEST_F(HttpsClientTest, SequentialRequestsToOneServerShareOneConnection) {
+  startServer(serverSettings());
+  const auto client = makeClient(clientSettings());
+  ASSERT_TRUE(client);
+  std::set<std::string> remotes;
+  for (int i = 0; i < 5; ++i) {
+    OutboundRequest request = get(url("/remote"));
+    if (i % 2 == 1) {
+      request.method = "POST";
+      request.body = "{}";
+    }
+    const auto response = client->send(request);
+    ASSERT_TRUE(response.ok()) << response.error().describe();
+    EXPECT_EQ(response.value().status, 200U);
+    remotes.insert(response.value().body);
+  }
+  EXPECT_EQ(remotes.size(), 1U) << "one TCP connection for all five requests";
+
+  HttpsClientSettings closing = clientSettings();
+  closing.keep_alive = false;
+  const auto one_per_request = makeClient(closing);
+  ASSERT_TRUE(one_per_request);
+  remotes.clear();
+  for (int i = 0; i < 3; ++i) {
+    const auto response = one_per_request->send(get(url("/remote")));
+    ASSERT_TRUE(response.ok()) << response.error().describe();
+    remotes.insert(response.value().body);
+  }
+  EXPECT_EQ(remotes.size(), 3U) << "keep_alive off: a connection per request";
+}
+
+TEST_F(HttpsClientTest, AConnectionTheServerClosedWhileIdleIsReplacedWithoutAnError) {
+  ServerSettings s = serverSettings();
+  s.limits.idle_timeout = 200ms;
+  startServer(s);
+  const auto client = makeClient(clientSettings());
+  ASSERT_TRUE(client);
+  const auto first = client->send(get(url("/remote")));
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  std::this_thread::sleep_for(600ms);  // the server closes the idle connection meanwhile
+  OutboundRequest post = get(url("/echo"));
+  post.method = "POST";
+  post.body = "after idle";
+  const auto second = client->send(post);
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_TRUE(contains(second.value().body, "body=after idle")) << second.value().body;
+  const auto third = client->send(get(url("/remote")));
+  ASSERT_TRUE(third.ok()) << third.error().describe();
+  EXPECT_NE(third.value().body, first.value().body) << "a new connection";
+}
+
+TEST_F(HttpsClientTest, AConnectionTheServerWillCloseIsNotReused) {
+  ServerSettings s = serverSettings();
+  s.limits.max_body_bytes = 16;
+  startServer(s);
+  const auto client = makeClient(clientSettings());
+  ASSERT_TRUE(client);
+  OutboundRequest oversized = get(url("/echo"));
+  oversized.method = "POST";
+  oversized.body = std::string(64, 'x');
+  const auto refused = client->send(oversized);
+  ASSERT_TRUE(refused.ok()) << refused.error().describe();
+  EXPECT_EQ(refused.value().status, 413U);
+  EXPECT_EQ(refused.value().header("connection"), "close");
+  const auto next = client->send(get(url("/echo")));
+  ASSERT_TRUE(next.ok()) << next.error().describe();
+  EXPECT_EQ(next.value().status, 200U);
 }
 
 // ---- create() ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -18,8 +19,11 @@
 #include <boost/url/url_view.hpp>
 #include <cctype>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace cxgw::gateway {
 namespace {
@@ -35,6 +39,11 @@ constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 constexpr uint16_t kHttpsPort = 443;
 // Waiting for the server's close_notify is a courtesy, not part of the exchange.
 constexpr std::chrono::milliseconds kCloseTimeout{500};
+// Idle connections kept per host:port, and for how long. Servers close idle connections after
+// their own timeout (cxgw's server.limits.idle_timeout); a connection older than this is not
+// reused, and one the server has closed meanwhile is noticed before it is used.
+constexpr size_t kMaxIdlePerAuthority = 8;
+constexpr std::chrono::seconds kMaxIdleTime{15};
 
 // The server's TLS 1.2 policy (tls/server_tls_context.cpp): ECDHE key exchange with AEAD
 // ciphers only. TLS 1.3 uses OpenSSL's defaults, which are all AEAD.
@@ -167,7 +176,7 @@ Result<Target> parseTarget(const std::string& url) {
 }
 
 Result<http::request<http::string_body>> buildMessage(const OutboundRequest& request,
-                                                      const Target& target) {
+                                                      const Target& target, bool keep_alive) {
   if (!isToken(request.method)) {
     return invalidRequest("'" + request.method + "' is not an HTTP method");
   }
@@ -195,7 +204,7 @@ Result<http::request<http::string_body>> buildMessage(const OutboundRequest& req
     }
     message.set(http::field::content_type, request.content_type);
   }
-  message.keep_alive(false);
+  message.keep_alive(keep_alive);
   message.body() = request.body;
   message.prepare_payload();
   return message;
@@ -215,18 +224,95 @@ beast::error_code complete(net::io_context& io, Start&& start) {
 
 }  // namespace
 
+// One TLS connection with the io_context that runs it, kept for reuse between exchanges.
+struct Connection {
+  explicit Connection(ssl::context& context) : stream(io, context) {}
+
+  // A connection the server has closed (or written to unasked) while it sat idle is readable:
+  // it cannot carry another request.
+  bool closedByPeer() {
+    pollfd descriptor{beast::get_lowest_layer(stream).socket().native_handle(), POLLIN, 0};
+    return ::poll(&descriptor, 1, 0) != 0;
+  }
+
+  void close() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream).socket().close(ignored);
+  }
+
+  net::io_context io{1};
+  beast::ssl_stream<beast::tcp_stream> stream;
+  SteadyClock::time_point idle_since;
+};
+
 struct HttpsClient::Impl {
   Impl(HttpsClientSettings s, std::unique_ptr<ssl::context> c)
       : settings(std::move(s)), context(std::move(c)) {}
+  ~Impl() {
+    for (auto& [authority, connections] : idle) {
+      for (auto& connection : connections) connection->close();
+    }
+  }
 
   Result<OutboundResponse> exchange(const OutboundRequest& request) const;
+  Result<std::unique_ptr<Connection>> connect(const Target& to,
+                                              SteadyClock::time_point started) const;
+  // One request and its response on `connection`. `unanswered` is set when the connection broke
+  // before a byte of the response arrived (the request may be sent again on a new connection
+  // if this one was reused); `reusable` when the connection may carry the next request.
+  Result<OutboundResponse> roundTrip(Connection& connection,
+                                     http::request<http::string_body>& message,
+                                     const OutboundRequest& request, const Target& to,
+                                     bool& unanswered, bool& reusable) const;
   Error handshakeError(beast::error_code ec, SSL* ssl, const std::string& authority) const;
+
+  std::unique_ptr<Connection> takeIdle(const std::string& authority) const;
+  void keepIdle(const std::string& authority, std::unique_ptr<Connection> connection) const;
 
   const HttpsClientSettings settings;
   // Shared by all connections. OpenSSL allows creating connections from one SSL_CTX on many
   // threads as long as nobody changes the context, which nothing does after create().
   const std::unique_ptr<ssl::context> context;
+  mutable std::mutex idle_mutex;
+  mutable std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
 };
+
+std::unique_ptr<Connection> HttpsClient::Impl::takeIdle(const std::string& authority) const {
+  std::vector<std::unique_ptr<Connection>> stale;
+  std::unique_ptr<Connection> found;
+  {
+    std::lock_guard lock(idle_mutex);
+    auto it = idle.find(authority);
+    if (it == idle.end()) return nullptr;
+    auto& connections = it->second;
+    const auto now = SteadyClock::now();
+    while (!connections.empty() && !found) {
+      std::unique_ptr<Connection> candidate = std::move(connections.back());
+      connections.pop_back();
+      if (now - candidate->idle_since < kMaxIdleTime && !candidate->closedByPeer()) {
+        found = std::move(candidate);
+      } else {
+        stale.push_back(std::move(candidate));
+      }
+    }
+  }
+  for (auto& connection : stale) connection->close();
+  return found;
+}
+
+void HttpsClient::Impl::keepIdle(const std::string& authority,
+                                 std::unique_ptr<Connection> connection) const {
+  connection->idle_since = SteadyClock::now();
+  {
+    std::lock_guard lock(idle_mutex);
+    auto& connections = idle[authority];
+    if (connections.size() < kMaxIdlePerAuthority) {
+      connections.push_back(std::move(connection));
+      return;
+    }
+  }
+  connection->close();
+}
 
 Error HttpsClient::Impl::handshakeError(beast::error_code ec, SSL* ssl,
                                         const std::string& authority) const {
@@ -242,24 +328,17 @@ Error HttpsClient::Impl::handshakeError(beast::error_code ec, SSL* ssl,
   return unavailable("TLS handshake with " + authority + " failed: " + ec.message());
 }
 
-Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& request) const {
-  const auto started = SteadyClock::now();
-  auto target = parseTarget(request.url);
-  if (!target) return target.error();
-  const Target& to = target.value();
-  auto built = buildMessage(request, to);
-  if (!built) return built.error();
-  auto& message = built.value();
-
-  net::io_context io(1);
+Result<std::unique_ptr<Connection>> HttpsClient::Impl::connect(
+    const Target& to, SteadyClock::time_point started) const {
+  auto connection = std::make_unique<Connection>(*context);
   beast::error_code ec;
-  tcp::resolver resolver(io);
+  tcp::resolver resolver(connection->io);
   auto flags = tcp::resolver::numeric_service;
   if (to.host_is_ip) flags |= tcp::resolver::numeric_host;
   const auto endpoints = resolver.resolve(to.host, std::to_string(to.port), flags, ec);
   if (ec) return unavailable("cannot resolve " + to.host + ": " + ec.message());
 
-  beast::ssl_stream<beast::tcp_stream> stream(io, *context);
+  auto& stream = connection->stream;
   SSL* ssl = stream.native_handle();
   if (!to.host_is_ip && SSL_set_tlsext_host_name(ssl, to.host.c_str()) != 1) {
     return invalidRequest("cannot use '" + to.host + "' as TLS server name: " + openSslErrors());
@@ -277,34 +356,51 @@ Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& requ
 
   auto& tcp_layer = beast::get_lowest_layer(stream);
   tcp_layer.expires_at(started + settings.connect_timeout);
-  ec = complete(io, [&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
+  ec = complete(connection->io,
+                [&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
   if (ec == beast::error::timeout) {
     return unavailable("connecting to " + to.authority + " timed out after " +
                        millis(settings.connect_timeout) + " (connect_timeout)");
   }
   if (ec) return unavailable("cannot connect to " + to.authority + ": " + ec.message());
 
-  ec = complete(io, [&](auto handler) {
+  ec = complete(connection->io, [&](auto handler) {
     stream.async_handshake(ssl::stream_base::client, std::move(handler));
   });
   if (ec) return handshakeError(ec, ssl, to.authority);
+  return connection;
+}
 
+Result<OutboundResponse> HttpsClient::Impl::roundTrip(Connection& connection,
+                                                      http::request<http::string_body>& message,
+                                                      const OutboundRequest& request,
+                                                      const Target& to, bool& unanswered,
+                                                      bool& reusable) const {
+  unanswered = false;
+  reusable = false;
+  auto& stream = connection.stream;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
   tcp_layer.expires_after(settings.request_timeout);
   const auto timed_out = [&] {
     return unavailable("no complete response from " + request.url + " within " +
                        millis(settings.request_timeout) + " (request_timeout)");
   };
-  ec = complete(io, [&](auto handler) { http::async_write(stream, message, std::move(handler)); });
+  beast::error_code ec = complete(
+      connection.io, [&](auto handler) { http::async_write(stream, message, std::move(handler)); });
   if (ec == beast::error::timeout) return timed_out();
-  if (ec) return unavailable("sending the request to " + request.url + " failed: " + ec.message());
+  if (ec) {
+    unanswered = true;
+    return unavailable("sending the request to " + request.url + " failed: " + ec.message());
+  }
 
   http::response_parser<http::string_body> parser;
   parser.header_limit(kMaxResponseHeaderBytes);
   parser.body_limit(settings.max_response_bytes);
   if (message.method() == http::verb::head) parser.skip(true);
   beast::flat_buffer buffer;
-  ec = complete(
-      io, [&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+  ec = complete(connection.io, [&](auto handler) {
+    http::async_read(stream, buffer, parser, std::move(handler));
+  });
   if (ec == beast::error::timeout) return timed_out();
   if (ec == http::error::body_limit) {
     return invalidRequest("the response body from " + request.url + " exceeds the limit of " +
@@ -315,6 +411,7 @@ Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& requ
     return invalidRequest("the response header from " + request.url + " exceeds the limit of " +
                           std::to_string(kMaxResponseHeaderBytes) + " bytes");
   }
+  if (ec && !parser.got_some()) unanswered = true;
   if (ec == http::error::end_of_stream) {
     return unavailable(to.authority + " closed the connection without answering " + request.url);
   }
@@ -333,11 +430,50 @@ Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& requ
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     response.headers.emplace_back(std::move(name), std::string(field.value()));
   }
+  reusable = reply.keep_alive() && buffer.size() == 0;
   response.body = std::move(parser.get().body());
+  return response;
+}
 
-  tcp_layer.expires_after(kCloseTimeout);
-  ec = complete(io, [&](auto handler) { stream.async_shutdown(std::move(handler)); });
-  tcp_layer.close();
+Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& request) const {
+  const auto started = SteadyClock::now();
+  auto target = parseTarget(request.url);
+  if (!target) return target.error();
+  const Target& to = target.value();
+  auto built = buildMessage(request, to, settings.keep_alive);
+  if (!built) return built.error();
+  auto& message = built.value();
+
+  std::unique_ptr<Connection> connection = settings.keep_alive ? takeIdle(to.authority) : nullptr;
+  const bool reused = connection != nullptr;
+  if (!connection) {
+    auto connected = connect(to, started);
+    if (!connected) return connected.error();
+    connection = std::move(connected).value();
+  }
+  bool unanswered = false;
+  bool reusable = false;
+  auto response = roundTrip(*connection, message, request, to, unanswered, reusable);
+  if (!response && reused && unanswered) {
+    // The server closed the idle connection as the request left: it never saw the request,
+    // so sending it again on a new connection is safe, also for a POST.
+    connection->close();
+    auto connected = connect(to, SteadyClock::now());
+    if (!connected) return connected.error();
+    connection = std::move(connected).value();
+    response = roundTrip(*connection, message, request, to, unanswered, reusable);
+  }
+  if (response && reusable && settings.keep_alive) {
+    keepIdle(to.authority, std::move(connection));
+    return response;
+  }
+  if (response) {
+    auto& tcp_layer = beast::get_lowest_layer(connection->stream);
+    tcp_layer.expires_after(kCloseTimeout);
+    complete(connection->io,
+             [&](auto handler) { connection->stream.async_shutdown(std::move(handler)); });
+  }
+  connection->close();
   return response;
 }
 

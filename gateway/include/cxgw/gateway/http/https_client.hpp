@@ -9,19 +9,25 @@
 // IP entry; no partial wildcards). TLS 1.2 is the lowest version offered. SNI carries the host
 // name (not sent for IP literals). Redirects are not followed: a 3xx is returned like any status.
 //
-// Connections: each send() opens its own connection on its own io_context, sends one request
-// with "Connection: close", reads the response and closes the connection. There is no keep-alive
-// pool and no TLS session resumption: partner callbacks are few and far between, and a fresh
-// connection can never be a stale one, so a non-idempotent POST is never replayed.
+// Connections: HTTP/1.1 keep-alive (unless HttpsClientSettings::keep_alive is off). A connection
+// whose response allows it goes back to a pool (at most 8 idle per host:port, each for at most 15
+// s) and carries a later request to the same host:port, so a DSP flow pays the TCP and TLS
+// handshakes once instead of per message. A pooled connection the server has closed meanwhile is
+// noticed before use and dropped. When a reused connection breaks before a byte of the response
+// arrives (the server closed it as the request left), the request is sent once more on a new
+// connection; this is the one case where a POST is sent twice, and the server cannot have acted on
+// the first copy unless it failed after reading it without answering. A connection with any other
+// failure is closed, never reused.
 //
-// Time limits: connect_timeout covers name resolution, the TCP connect and the TLS handshake;
-// request_timeout then covers writing the request and reading the whole response. A server that
-// never answers therefore fails the call after at most connect_timeout + request_timeout (name
-// resolution goes through the system resolver, whose own time limits apply to that step).
+// Time limits: connect_timeout covers name resolution, the TCP connect and the TLS handshake of
+// a new connection; request_timeout then covers writing the request and reading the whole
+// response. A server that never answers therefore fails the call after at most
+// connect_timeout + request_timeout (name resolution goes through the system resolver, whose own
+// time limits apply to that step); a resend after a broken reused connection starts both anew.
 //
-// Thread-safety: create() loads the TLS material once; the client is immutable afterwards, and
-// send() may be called concurrently from any number of threads. Nothing throws: every failure is
-// an Error value.
+// Thread-safety: create() loads the TLS material once; afterwards only the pool changes, under
+// a lock, and send() may be called concurrently from any number of threads, each exchange on a
+// connection of its own. Nothing throws: every failure is an Error value.
 
 #include <chrono>
 #include <cstddef>
@@ -49,6 +55,8 @@ struct HttpsClientSettings {
   std::chrono::milliseconds request_timeout{15000};  // the whole exchange after the handshake
   size_t max_response_bytes = 8 * 1024 * 1024;       // response body; the header has 64 KiB
   bool verify_hostname = true;  // false only for partners known by certificate, not by name
+  // false: one connection per request ("Connection: close"), nothing pooled.
+  bool keep_alive = true;
 };
 
 struct OutboundRequest {
