@@ -213,12 +213,13 @@ void writeGatewayCertificates(testing::TempDirectory& dir,
   dir.write("trusted-cas.pem", trusted);
 }
 
-// <name>/gateway.yaml: HTTPS on `port` with optional client certificates, DSP at
+// <name>/<file>: HTTPS on `port` with optional client certificates, DSP at
 // https://localhost:<port>, the partner registry <name>/partners.yaml, and `extra` sections.
 std::string writeGatewayConfig(testing::TempDirectory& dir, const std::string& name,
-                               const std::string& bpn, uint16_t port, const std::string& extra) {
+                               const std::string& bpn, uint16_t port, const std::string& extra,
+                               const std::string& file = "gateway.yaml") {
   return dir
-      .write(name + "/gateway.yaml",
+      .write(name + "/" + file,
              "server:\n  bind_address: 127.0.0.1\n  port: " + std::to_string(port) +
                  "\n  tls:\n"
                  "    certificate_chain: certs/server.crt\n    private_key: certs/server.key\n"
@@ -314,6 +315,7 @@ namespace {
 // The whole consumer story on real data: the supplier syncs a PostgreSQL ERP into its
 // PostgreSQL store and serves it; each OEM's `cxgw fetch --twin` negotiates, transfers and
 // pulls a twin's SerialPart through the data plane with the EDR, and gets only its own twins.
+// Then a second supplier replica on the same store continues the OEM's agreement.
 class FetchFromSyncedStore : public testing::PostgresTestSuite {};
 
 TEST_F(FetchFromSyncedStore, EachOemGetsThePayloadOfItsOwnTwinsAndNothingOfOthers) {
@@ -335,11 +337,13 @@ TEST_F(FetchFromSyncedStore, EachOemGetsThePayloadOfItsOwnTwinsAndNothingOfOther
                 "\n    membership: true\n    framework_agreements: [DataExchangeGovernance:1.0]\n";
   }
   dir.write("supplier/partners.yaml", partners);
+  // EDRs of 10 s are never handed out again (kEdrReuseMargin), so each fetch transfers anew.
+  const std::string supplier_extra =
+      "  edr_lifetime: 10s\npolicies:\n  directory: policies\nsync:\n  mappings: [erp.yaml]\n"
+      "store:\n  backend: postgres\n  postgres_connection: \"" +
+      connectionString() + "\"\n";
   const std::string supplier_config =
-      writeGatewayConfig(dir, "supplier", supplier, freePort(),
-                         "policies:\n  directory: policies\nsync:\n  mappings: [erp.yaml]\n"
-                         "store:\n  backend: postgres\n  postgres_connection: \"" +
-                             connectionString() + "\"\n");
+      writeGatewayConfig(dir, "supplier", supplier, freePort(), supplier_extra);
   const auto synced = testing::runCxgw({"sync", "--config", supplier_config}, {}, 120s);
   ASSERT_EQ(synced.exit_code, 0) << synced.output;
 
@@ -353,10 +357,16 @@ TEST_F(FetchFromSyncedStore, EachOemGetsThePayloadOfItsOwnTwinsAndNothingOfOther
   const std::string twin_namespace = adapters::supplierTwinNamespace(supplier);
   const std::string oem_only = adapters::twinGlobalAssetId(twin_namespace, "serial", {"SN-2"});
   const std::string both = adapters::twinGlobalAssetId(twin_namespace, "serial", {"SN-20"});
+  // The OEM keeps its agreements in a PostgreSQL store of its own, so that a later fetch finds
+  // them; OEM2 in memory.
+  ASSERT_TRUE(sharedCluster().createDatabase(databaseName() + "_oem").ok());
+  const std::string oem_store = "store:\n  backend: postgres\n  postgres_connection: \"" +
+                                sharedCluster().connectionString(databaseName() + "_oem") + "\"\n";
   const auto fetch = [&](const std::string& name, const std::string& bpn, const std::string& twin) {
     dir.write(name + "/partners.yaml",
               "partners:\n  - bpn: " + supplier + "\n    membership: true\n");
-    const std::string config = writeGatewayConfig(dir, name, bpn, freePort(), "");
+    const std::string config =
+        writeGatewayConfig(dir, name, bpn, freePort(), name == "oem" ? oem_store : "");
     return testing::runCxgw({"fetch", "--config", config, "--provider", dsp, "--provider-bpn",
                              supplier, "--asset", "SerialPart-4.0.0", "--twin", twin, "-v"},
                             {}, 120s);
@@ -383,6 +393,31 @@ TEST_F(FetchFromSyncedStore, EachOemGetsThePayloadOfItsOwnTwinsAndNothingOfOther
   EXPECT_NE(foreign.output.find("HTTP 404"), std::string::npos) << foreign.output;
   EXPECT_EQ(foreign.output.find("\"SN-2\""), std::string::npos) << foreign.output;
 
+  // A second replica on the same PostgreSQL store and EDR key: the OEM's agreement, negotiated
+  // with the first replica, carries a transfer and a data request at the second.
+  const std::string replica_config =
+      writeGatewayConfig(dir, "supplier", supplier, freePort(), supplier_extra, "replica.yaml");
+  auto replica = testing::startCxgw({"serve", "--config", replica_config});
+  ASSERT_TRUE(replica);
+  const auto replica_listening = testing::awaitLogLine(*replica, "listening");
+  ASSERT_TRUE(replica_listening.IsObject());
+  const std::string replica_dsp =
+      "https://localhost:" + std::to_string(replica_listening["port"].GetUint()) +
+      "/api/v1/dsp/2025-1";
+  const std::string sn4 = adapters::twinGlobalAssetId(twin_namespace, "serial", {"SN-4"});
+  const std::string oem_config = (dir.path() / "oem/gateway.yaml").string();
+  const auto handed_over = testing::runCxgw(
+      {"fetch", "--config", oem_config, "--provider", replica_dsp, "--provider-bpn", supplier,
+       "--asset", "SerialPart-4.0.0", "--twin", sn4, "-v"},
+      {}, 120s);
+  ASSERT_EQ(handed_over.exit_code, 0) << handed_over.output;
+  EXPECT_NE(handed_over.output.find("negotiation:  reused"), std::string::npos)
+      << handed_over.output;
+  EXPECT_NE(handed_over.output.find("to STARTED"), std::string::npos) << handed_over.output;
+  EXPECT_NE(handed_over.output.find(sn4), std::string::npos) << handed_over.output;
+
+  replica->sendSignal(SIGTERM);
+  EXPECT_EQ(replica->waitFor(30s), 0);
   provider->sendSignal(SIGTERM);
   EXPECT_EQ(provider->waitFor(30s), 0);
 }
