@@ -122,6 +122,19 @@ std::string member(const rapidjson::Value& object, const char* name) {
   return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
 
+// The data address of a 2025-1 TransferStartMessage; nothing (and a test failure) otherwise.
+std::optional<DataAddress> startedAddress(const std::string& body) {
+  const DspCodec codec(DspVersion::k2025_1, schemas::JsonLdExpander());
+  auto message = codec.read(body, {"TransferStartMessage"});
+  if (!message.ok()) {
+    ADD_FAILURE() << message.error().describe();
+    return std::nullopt;
+  }
+  const auto& address = std::get<TransferStartMessage>(message.value()).data_address;
+  if (!address) ADD_FAILURE() << "TransferStartMessage without a data address: " << body;
+  return address;
+}
+
 class DspProviderTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -527,10 +540,7 @@ TEST_F(DspProviderTest, TransferStartsWithAVerifiableEdrAndEndsOnTermination) {
   const std::string pid = member(parse(created.body), "providerPid");
   const auto start = inbox_.await("/transfers/urn:uuid:t-1/start");
   ASSERT_TRUE(start.has_value());
-  const DspCodec codec(DspVersion::k2025_1, schemas::JsonLdExpander());
-  auto message = codec.read(start->body, {"TransferStartMessage"});
-  ASSERT_TRUE(message.ok()) << message.error().describe();
-  const auto& address = std::get<TransferStartMessage>(message.value()).data_address;
+  const auto address = startedAddress(start->body);
   ASSERT_TRUE(address.has_value());
   const auto token = address->property("https://w3id.org/edc/v0.0.1/ns/authorization");
   ASSERT_TRUE(token.has_value());
@@ -754,10 +764,7 @@ TEST_F(DspProviderReplicasTest, AReplicaContinuesANegotiationAndTransferStartedO
   ASSERT_EQ(transfer.status, 201U) << transfer.body;
   const auto start = inbox_.await("/transfers/urn:uuid:t-replicas/start");
   ASSERT_TRUE(start.has_value());
-  const DspCodec codec(DspVersion::k2025_1, schemas::JsonLdExpander());
-  auto message = codec.read(start->body, {"TransferStartMessage"});
-  ASSERT_TRUE(message.ok()) << message.error().describe();
-  const auto& address = std::get<TransferStartMessage>(message.value()).data_address;
+  const auto address = startedAddress(start->body);
   ASSERT_TRUE(address.has_value());
   auto claims = tokens_->verify(*address->property("https://w3id.org/edc/v0.0.1/ns/authorization"),
                                 EdrTokenKind::kAccess, std::chrono::system_clock::now());

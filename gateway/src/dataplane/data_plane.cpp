@@ -64,6 +64,12 @@ struct Refusal {
   std::string reason;   // for the audit trail
 };
 
+constexpr std::string_view kStoreDownMessage = "the store is unavailable; retry later";
+
+Refusal storeDown(const Error& error) {
+  return {503, "unavailable", std::string(kStoreDownMessage), "store: " + error.describe()};
+}
+
 HttpResponse oauthError(std::string_view error, std::string_view description) {
   return HttpResponse::json(400, "{\"error\":" + json::quote(error) +
                                      ",\"error_description\":" + json::quote(description) + "}");
@@ -153,10 +159,7 @@ struct DataPlane::Impl {
     }
     auto transfer = deps.processes.transfer(c.transfer_process_id);
     if (!transfer) {
-      return refuse(request,
-                    {503, "unavailable", "the store is unavailable; retry later",
-                     "store: " + transfer.error().describe()},
-                    &c, twin);
+      return refuse(request, storeDown(transfer.error()), &c, twin);
     }
     if (const auto why = revoked(transfer.value(), c)) {
       return refuse(request, {401, "unauthorized", "the access token has been revoked", *why}, &c,
@@ -171,10 +174,7 @@ struct DataPlane::Impl {
     }
     auto stored_twin = deps.state.twin(twin);
     if (!stored_twin) {
-      return refuse(request,
-                    {503, "unavailable", "the store is unavailable; retry later",
-                     "store: " + stored_twin.error().describe()},
-                    &c, twin);
+      return refuse(request, storeDown(stored_twin.error()), &c, twin);
     }
     const auto& t = stored_twin.value();
     if (!t || t->withdrawn ||
@@ -188,10 +188,7 @@ struct DataPlane::Impl {
     }
     auto aspect = deps.state.aspect(twin, aspect_urn->second);
     if (!aspect) {
-      return refuse(request,
-                    {503, "unavailable", "the store is unavailable; retry later",
-                     "store: " + aspect.error().describe()},
-                    &c, twin);
+      return refuse(request, storeDown(aspect.error()), &c, twin);
     }
     if (!aspect.value() || aspect.value()->withdrawn) {
       Refusal r = not_found;
@@ -200,10 +197,7 @@ struct DataPlane::Impl {
     }
     auto agreement = deps.processes.agreement(c.agreement_id);
     if (!agreement) {
-      return refuse(request,
-                    {503, "unavailable", "the store is unavailable; retry later",
-                     "store: " + agreement.error().describe()},
-                    &c, twin);
+      return refuse(request, storeDown(agreement.error()), &c, twin);
     }
     if (!agreement.value()) {
       return refuse(request,
@@ -300,8 +294,7 @@ struct DataPlane::Impl {
     }
     auto transfer = deps.processes.transfer(claims.value().transfer_process_id);
     if (!transfer) {
-      return HttpResponse::error(503, "unavailable", "the store is unavailable; retry later",
-                                 request.request_id);
+      return HttpResponse::error(503, "unavailable", kStoreDownMessage, request.request_id);
     }
     if (auto why = revoked(transfer.value(), claims.value())) return invalid(*why);
     if (claims.value().token_id != refreshTokenId(*transfer.value())) {
@@ -311,8 +304,7 @@ struct DataPlane::Impl {
     auto moved = deps.processes.updateTransfer(*transfer.value());
     if (!moved) {
       if (moved.error().code == ErrorCode::kConflict) return invalid("refresh token already used");
-      return HttpResponse::error(503, "unavailable", "the store is unavailable; retry later",
-                                 request.request_id);
+      return HttpResponse::error(503, "unavailable", kStoreDownMessage, request.request_id);
     }
     const EdrTokens tokens =
         issueEdrTokens(deps.tokens, moved.value(), now, settings.access_lifetime);
