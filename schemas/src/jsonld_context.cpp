@@ -341,10 +341,12 @@ class TermDefiner {
 
     if (term == "@type") {
       bool valid = value.IsObject() && value.MemberCount() > 0;
-      for (auto m = value.MemberBegin(); valid && m != value.MemberEnd(); ++m) {
-        std::string_view entry = view(m->name);
-        valid = (entry == "@container" && m->value.IsString() && view(m->value) == "@set") ||
-                (entry == "@protected");
+      if (valid) {
+        for (auto m = value.MemberBegin(); valid && m != value.MemberEnd(); ++m) {
+          std::string_view entry = view(m->name);
+          valid = (entry == "@container" && m->value.IsString() && view(m->value) == "@set") ||
+                  (entry == "@protected");
+        }
       }
       if (!valid) return fail(term, "keyword redefinition: @type may only set @container @set");
     } else if (isKeyword(term)) {

@@ -416,6 +416,15 @@ TEST(JsonLdExpander, InvalidTermDefinitionsFail) {
   EXPECT_FALSE(JsonLdExpander().expand(R"({"@context": 5})").ok());
 }
 
+// Found by the policy fuzzer: a non-object redefinition of @type used to be read as an object.
+TEST(JsonLdExpander, TypeKeywordRedefinedByANonObjectIsAnErrorNamingIt) {
+  for (const char* definition : {R"("x")", "5", "null", "[]", "{}", R"({"@id": "http://x/"})"}) {
+    const Error error =
+        expandError(std::string(R"({"@context": {"@type": )") + definition + "}, \"a\": 1}");
+    EXPECT_NE(error.describe().find("@type"), std::string::npos) << definition;
+  }
+}
+
 TEST(JsonLdExpander, BundledContextUrlsAreListed) {
   const auto urls = JsonLdExpander::bundledContextUrls();
   for (const char* url :
