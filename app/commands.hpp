@@ -47,6 +47,9 @@ struct FetchArguments {
   std::string asset_id;
   std::string dsp_version = "2025-1";  // or "v0.8"
   std::string twin_id;  // set: fetch this twin's aspect payload with the EDR and print it
+  // set ("name=value", e.g. "partInstanceId=SN-2"): find the part in the provider's twin
+  // registry and print its descriptors and the payloads of its submodels
+  std::string part;
   bool verbose = false;
 };
 int runFetch(const FetchArguments& arguments);

@@ -7,6 +7,7 @@
 #include "cxgw/gateway/dsp/dsp_provider.hpp"
 #include "cxgw/gateway/dsp/https_dsp_transport.hpp"
 #include "cxgw/gateway/dsp/offered_assets.hpp"
+#include "cxgw/gateway/dtr/twin_registry.hpp"
 #include "cxgw/gateway/http/https_client.hpp"
 #include "cxgw/gateway/identity/mtls_partner_authenticator.hpp"
 #include "partner_claims_yaml.hpp"
@@ -26,7 +27,11 @@ struct DspService::Parts {
   gateway::dsp::DspProvider::Assets assets;
   std::unique_ptr<gateway::dsp::DspProvider> provider;
   std::unique_ptr<gateway::dsp::DspConsumer> consumer;
-  std::unique_ptr<gateway::DataPlane> data_plane;  // null without a store to serve from
+  // Null without a store to serve from (cxgw fetch):
+  std::unique_ptr<gateway::dtr::TwinVisibility> visibility;
+  std::unique_ptr<gateway::EdrGate> gate;
+  std::unique_ptr<gateway::DataPlane> data_plane;
+  std::unique_ptr<gateway::dtr::TwinRegistry> registry;
 };
 
 namespace {
@@ -111,19 +116,25 @@ Result<std::unique_ptr<DspService>> DspService::create(
                                               now, schemas::JsonLdExpander()});
   parts->consumer->attachTo(*parts->provider);
   if (twins != nullptr) {
+    parts->visibility =
+        std::make_unique<gateway::dtr::TwinVisibility>(config.dtr.public_readable_id_types);
+    parts->gate = std::make_unique<gateway::EdrGate>(gateway::EdrGate::Dependencies{
+        [partners](std::string_view bpn) -> std::optional<policies::PartnerClaims> {
+          const policies::PartnerClaims* claims = partners->find(bpn);
+          if (claims == nullptr) return std::nullopt;
+          return *claims;
+        },
+        *p.tokens, *p.processes, *p.decisions, *p.audit, now});
     gateway::DataPlaneSettings data;
     data.public_url = config.dsp.public_url;
     data.access_lifetime = settings.edr_lifetime;
     parts->data_plane = std::make_unique<gateway::DataPlane>(
         data, aspects,
-        gateway::DataPlane::Dependencies{
-            *p.authenticator,
-            [partners](std::string_view bpn) -> std::optional<policies::PartnerClaims> {
-              const policies::PartnerClaims* claims = partners->find(bpn);
-              if (claims == nullptr) return std::nullopt;
-              return *claims;
-            },
-            *p.tokens, *p.processes, *twins, *p.decisions, *p.audit, *p.workers, now});
+        gateway::DataPlane::Dependencies{*p.authenticator, *p.gate, *twins, *p.visibility,
+                                         *p.workers});
+    parts->registry = std::make_unique<gateway::dtr::TwinRegistry>(
+        gateway::dtr::TwinRegistrySettings{config.dsp.public_url}, aspects,
+        gateway::dtr::TwinRegistry::Dependencies{*p.gate, *twins, *p.visibility, *p.workers});
   }
   return std::unique_ptr<DspService>(new DspService(std::move(parts)));
 }
@@ -144,6 +155,7 @@ void DspService::addRoutes(gateway::Router& router) {
     parts_->consumer->addRoutes(router, version);
   }
   if (parts_->data_plane) parts_->data_plane->addRoutes(router);
+  if (parts_->registry) parts_->registry->addRoutes(router);
 }
 
 gateway::dsp::DspConsumer& DspService::consumer() {

@@ -2,9 +2,9 @@
 // The Dataspace Protocol side of cxgw, wired from the configuration (dsp.*): partner registry
 // and mutual-TLS authenticator, policy decision point over the live policy library, process
 // store, EDR token issuer, outbound HTTPS client and callback dispatcher, the provider, the
-// consumer, and the data plane behind the EDRs the provider hands out. `cxgw serve` adds all
-// their routes; `cxgw fetch` uses the consumer. Built once at start; the routes it adds use it
-// until the server stops, so it must outlive the server.
+// consumer, and the data plane and twin registry behind the EDRs the provider hands out.
+// `cxgw serve` adds all their routes; `cxgw fetch` uses the consumer. Built once at start; the
+// routes it adds use it until the server stops, so it must outlive the server.
 
 #include <functional>
 #include <memory>
@@ -25,15 +25,16 @@ class DspService {
   using LibrarySource = std::function<std::shared_ptr<const policies::PolicyLibrary>()>;
 
   // Fails naming the config key or file that cannot be used. `twins`, the store the data plane
-  // serves from, must outlive the service; without it there is no data plane (cxgw fetch).
+  // and the registry serve from, must outlive the service; without it there are neither
+  // (cxgw fetch).
   static Result<std::unique_ptr<DspService>> create(const GatewayConfig& config,
                                                     LibrarySource library,
                                                     const std::vector<schemas::AspectUrn>& aspects,
                                                     store::StateStore* twins);
   ~DspService();
 
-  // The provider's routes and the consumer's callback routes, both versions, and the data
-  // plane's.
+  // The provider's routes and the consumer's callback routes, both versions, the data plane's
+  // and the registry's.
   void addRoutes(gateway::Router& router);
   gateway::dsp::DspConsumer& consumer();
 

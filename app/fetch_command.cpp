@@ -1,6 +1,12 @@
 // cxgw fetch: the consumer role from the command line. Catalog, negotiation and transfer
 // against a provider's DSP endpoint, reusing a valid agreement and EDR from the store; then the
-// twin's aspect payload from the provider's data plane, or the Endpoint Data Reference.
+// twin's aspect payload from the provider's data plane, or the Endpoint Data Reference. With
+// --part, the part's shell descriptors from the provider's twin registry and the payload of each
+// submodel (dtr/part_finder.hpp).
+
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 
 #include <iomanip>
 #include <iostream>
@@ -13,6 +19,7 @@
 #include "cxgw/core/metrics.hpp"
 #include "cxgw/core/timestamp.hpp"
 #include "cxgw/gateway/dataplane/data_plane.hpp"
+#include "cxgw/gateway/dtr/part_finder.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
 #include "dsp_service.hpp"
 
@@ -26,6 +33,53 @@ std::string milliseconds(std::chrono::microseconds duration) {
   return out.str();
 }
 
+// {"parts":[{"globalAssetId","shellDescriptor","submodels":[{"semanticId","assetId",
+// "payload"|"error"}]}]}; a payload that is no JSON is kept as a string.
+std::string partsJson(const std::vector<gateway::dtr::FoundPart>& parts) {
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  const auto json = [&](const std::string& text) {
+    rapidjson::Document parsed(&a);
+    parsed.Parse(text.c_str());
+    rapidjson::Value value;
+    if (parsed.HasParseError()) {
+      value.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), a);
+    } else {
+      value.CopyFrom(parsed, a);
+    }
+    return value;
+  };
+  const auto string = [&](const std::string& text) {
+    return rapidjson::Value(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), a);
+  };
+  rapidjson::Value list(rapidjson::kArrayType);
+  for (const auto& part : parts) {
+    rapidjson::Value item(rapidjson::kObjectType);
+    item.AddMember("globalAssetId", string(part.global_asset_id), a);
+    item.AddMember("shellDescriptor", json(part.shell_descriptor), a);
+    rapidjson::Value submodels(rapidjson::kArrayType);
+    for (const auto& submodel : part.submodels) {
+      rapidjson::Value entry(rapidjson::kObjectType);
+      entry.AddMember("semanticId", string(submodel.semantic_id), a);
+      entry.AddMember("assetId", string(submodel.asset_id), a);
+      if (submodel.error.empty()) {
+        entry.AddMember("payload", json(submodel.payload), a);
+      } else {
+        entry.AddMember("error", string(submodel.error), a);
+      }
+      submodels.PushBack(entry, a);
+    }
+    item.AddMember("submodels", submodels, a);
+    list.PushBack(item, a);
+  }
+  out.AddMember("parts", list, a);
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  writer.SetIndent(' ', 2);
+  out.Accept(writer);
+  return buffer.GetString();
+}
+
 }  // namespace
 
 int runFetch(const FetchArguments& arguments) {
@@ -36,6 +90,23 @@ int runFetch(const FetchArguments& arguments) {
     std::cerr << "cxgw: fetch: " << arguments.config_file.string()
               << ": dsp.public_url is required: the provider sends its answers there\n";
     return 2;
+  }
+  if (arguments.asset_id.empty() == arguments.part.empty()) {
+    std::cerr << "cxgw: fetch: give either --asset or --part\n";
+    return 2;
+  }
+  store::SpecificAssetId part_id;
+  if (!arguments.part.empty()) {
+    const size_t equals = arguments.part.find('=');
+    if (equals == 0 || equals == std::string::npos || equals + 1 == arguments.part.size()) {
+      std::cerr << "cxgw: fetch: --part must be name=value, e.g. partInstanceId=SN-2\n";
+      return 2;
+    }
+    part_id = {arguments.part.substr(0, equals), arguments.part.substr(equals + 1)};
+    if (!arguments.twin_id.empty()) {
+      std::cerr << "cxgw: fetch: --twin goes with --asset, not with --part\n";
+      return 2;
+    }
   }
   gateway::dsp::DspVersion version = gateway::dsp::DspVersion::k2025_1;
   if (arguments.dsp_version == "v0.8") {
@@ -71,6 +142,21 @@ int runFetch(const FetchArguments& arguments) {
   request.version = version;
   request.asset_id = arguments.asset_id;
   request.provider_bpn = arguments.provider_bpn;
+  if (!part_id.name.empty()) {
+    auto parts = gateway::dtr::findPart(service.value()->consumer(), request, part_id);
+    server.value()->shutdown();
+    server.value()->wait();
+    if (!parts) {
+      std::cerr << "cxgw: fetch: " << parts.error().describe() << "\n";
+      return 1;
+    }
+    std::cout << partsJson(parts.value()) << "\n";
+    if (parts.value().empty()) {
+      std::cerr << "cxgw: fetch: no part with " << arguments.part << " is visible to us\n";
+      return 3;
+    }
+    return 0;
+  }
   auto outcome = service.value()->consumer().fetch(request);
   server.value()->shutdown();
   server.value()->wait();

@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
       "fetch",
       "Act as a DSP consumer: catalog, contract negotiation and transfer against a provider, "
       "reusing a valid agreement and EDR; then GET the --twin's aspect payload with the EDR and "
-      "print it, or without --twin print the Endpoint Data Reference as JSON");
+      "print it, or without --twin print the Endpoint Data Reference as JSON. With --part, look "
+      "the part up in the provider's twin registry and fetch each of its submodels");
   fetch
       ->add_option("-c,--config", fetch_arguments.config_file,
                    "Gateway YAML config (its certificate, dsp.public_url for the answers, "
@@ -154,7 +155,14 @@ int main(int argc, char** argv) {
       ->add_option("--provider-bpn", fetch_arguments.provider_bpn,
                    "The provider's BPNL, as its catalog and certificate must name it")
       ->required();
-  fetch->add_option("--asset", fetch_arguments.asset_id, "The asset id of the catalog")->required();
+  auto* fetch_asset =
+      fetch->add_option("--asset", fetch_arguments.asset_id, "The asset id of the catalog");
+  auto* fetch_part = fetch->add_option(
+      "--part", fetch_arguments.part,
+      "name=value of a specific asset id, e.g. partInstanceId=SN-2: find the part in the "
+      "provider's twin registry and print its shell descriptors with each submodel's payload");
+  fetch_asset->excludes(fetch_part);
+  fetch_part->excludes(fetch_asset);
   fetch->add_option("--dsp-version", fetch_arguments.dsp_version, "Wire format of --provider")
       ->type_name("2025-1|v0.8")
       ->capture_default_str();

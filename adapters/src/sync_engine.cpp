@@ -355,11 +355,11 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
               }
               const SourceValue& bpn = std::get<SourceValue>(value);
               if (bpn.isNull()) continue;
-              if (!isBpnl(bpn.text)) {
+              if (!isBpnl(bpn.text) && bpn.text != store::kPublicReadable) {
                 quarantine(twin_label, twin.visible_to->path,
                            "partner BPN '" + bpn.text +
-                               "' is not a valid BPNL; the twin is not created or updated until it "
-                               "is fixed",
+                               "' is not a valid BPNL (nor PUBLIC_READABLE); the twin is not "
+                               "created or updated until it is fixed",
                            "");
                 ok = false;
                 break;

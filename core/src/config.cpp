@@ -118,30 +118,57 @@ KeySpec pathKey(std::string key, std::string description, Access access, bool re
 }
 
 // A list: a YAML sequence of paths, or in the environment a comma-separated list.
+// Calls `add` with each item of a list value: YAML sequence items arrive one per line, an
+// environment override separates them with commas. An error names an empty item.
+template <typename Add>
+std::optional<std::string> splitList(const RawValue& raw, const char* what, Add add) {
+  const char separator = raw.origin.kind == ConfigValueOrigin::Kind::kEnvironment ? ',' : '\n';
+  if (raw.text.empty()) return std::nullopt;  // an empty list
+  size_t start = 0;
+  while (start <= raw.text.size()) {
+    const size_t end = std::min(raw.text.find(separator, start), raw.text.size());
+    const std::string_view item = std::string_view(raw.text).substr(start, end - start);
+    if (item.empty()) return std::string("expected a list of ") + what + ", got an empty item";
+    add(item);
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 template <typename Access>
 KeySpec pathListKey(std::string key, std::string description, Access access) {
   KeySpec spec;
   spec.info = {key, "", "list of file paths", false, false, std::move(description)};
   spec.assign = [access](GatewayConfig& c, const RawValue& raw) -> std::optional<std::string> {
-    const char separator = raw.origin.kind == ConfigValueOrigin::Kind::kEnvironment ? ',' : '\n';
     auto& list = access(c);
     list.clear();
-    if (raw.text.empty()) return std::nullopt;  // an empty list
-    size_t start = 0;
-    while (start <= raw.text.size()) {
-      const size_t end = std::min(raw.text.find(separator, start), raw.text.size());
-      std::filesystem::path path(raw.text.substr(start, end - start));
-      if (path.empty()) return "expected a list of file paths, got an empty item";
+    return splitList(raw, "file paths", [&](std::string_view item) {
+      std::filesystem::path path(item);
       if (path.is_relative()) path = raw.base_dir / path;
       list.push_back(path.lexically_normal());
-      start = end + 1;
-    }
-    return std::nullopt;
+    });
   };
   spec.show = [access](const GatewayConfig& c) {
     std::string out;
     for (const auto& path : access(c)) out += (out.empty() ? "" : ", ") + path.string();
     return out.empty() ? std::string("[]") : "[" + out + "]";
+  };
+  return spec;
+}
+
+template <typename Access>
+KeySpec nameListKey(std::string key, std::string description, Access access) {
+  KeySpec spec;
+  spec.info = {key, "", "list of names", false, false, std::move(description)};
+  spec.assign = [access](GatewayConfig& c, const RawValue& raw) -> std::optional<std::string> {
+    auto& list = access(c);
+    list.clear();
+    return splitList(raw, "names", [&](std::string_view item) { list.emplace_back(item); });
+  };
+  spec.show = [access](const GatewayConfig& c) {
+    std::string out;
+    for (const auto& name : access(c)) out += (out.empty() ? "" : ", ") + name;
+    return "[" + out + "]";
   };
   return spec;
 }
@@ -348,6 +375,11 @@ const std::vector<KeySpec>& keyTable() {
         "dsp.edr_lifetime", "how long an EDR access token is valid",
         [](auto& c) -> auto& { return c.dsp.edr_lifetime; }, milliseconds(10'000),
         milliseconds(86'400'000)));
+    keys.push_back(nameListKey(
+        "dtr.public_readable_id_types",
+        "specific asset id names (e.g. manufacturerPartId) through which any partner with a "
+        "registry agreement finds twins marked PUBLIC_READABLE; empty: such twins stay hidden",
+        [](auto& c) -> auto& { return c.dtr.public_readable_id_types; }));
     keys.push_back(integerKey(
         "dsp.callback_attempts",
         "attempts to deliver a message to a partner before its process is terminated",

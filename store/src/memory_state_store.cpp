@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
@@ -24,7 +26,11 @@ class MemoryStateStore final : public StateStore {
     }
     std::lock_guard lock(mutex_);
     BatchOutcome outcome;
-    for (const Twin& twin : batch.twins) twins_[twin.global_asset_id] = StoredTwin{twin, false};
+    const auto now = std::chrono::system_clock::now();
+    for (const Twin& twin : batch.twins) {
+      twins_[twin.global_asset_id] = StoredTwin{twin, false};
+      created_.emplace(twin.global_asset_id, now);
+    }
     std::vector<QuarantineEntry> quarantined = batch.quarantined;
     for (const AspectPayload& aspect : batch.aspects) {
       if (twins_.count(aspect.global_asset_id) == 0) {
@@ -60,7 +66,6 @@ class MemoryStateStore final : public StateStore {
       if (requarantined.count(row_key) == 0)
         quarantine_.erase({batch.source, batch.stream, row_key});
     }
-    const auto now = std::chrono::system_clock::now();
     for (const QuarantineEntry& entry : quarantined) {
       auto& stored = quarantine_[{batch.source, batch.stream, entry.row_key}];
       if (stored.occurrences == 0) stored.first_seen = now;
@@ -111,6 +116,39 @@ class MemoryStateStore final : public StateStore {
     return out;
   }
 
+  Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
+    std::lock_guard lock(mutex_);
+    std::vector<ListedTwin> out;
+    for (auto it = twins_.upper_bound(query.after); it != twins_.end() && out.size() < query.limit;
+         ++it) {
+      const auto& [id, stored] = *it;
+      if (stored.withdrawn || (query.global_asset_id && *query.global_asset_id != id)) continue;
+      const auto& visible = stored.twin.visible_to;
+      const bool visible_to_one = std::any_of(
+          query.visible_to_any.begin(), query.visible_to_any.end(), [&](const std::string& who) {
+            return std::find(visible.begin(), visible.end(), who) != visible.end();
+          });
+      const auto& ids = stored.twin.specific_asset_ids;
+      const bool has_all_ids =
+          std::all_of(query.with_asset_ids.begin(), query.with_asset_ids.end(),
+                      [&](const SpecificAssetId& wanted) {
+                        return std::find(ids.begin(), ids.end(), wanted) != ids.end();
+                      });
+      const auto created = created_.at(id);
+      if (!visible_to_one || !has_all_ids ||
+          (query.created_after && created <= *query.created_after)) {
+        continue;
+      }
+      ListedTwin listed{stored.twin, created, {}};
+      for (auto a = aspects_.lower_bound({id, ""}); a != aspects_.end() && a->first.first == id;
+           ++a) {
+        if (!a->second.withdrawn) listed.aspect_urns.push_back(a->first.second);
+      }
+      out.push_back(std::move(listed));
+    }
+    return out;
+  }
+
   Result<std::vector<StoredQuarantineEntry>> quarantine(const std::string& source) override {
     std::lock_guard lock(mutex_);
     std::vector<StoredQuarantineEntry> out;
@@ -146,6 +184,7 @@ class MemoryStateStore final : public StateStore {
  private:
   std::mutex mutex_;
   std::map<std::string, StoredTwin> twins_;
+  std::map<std::string, std::chrono::system_clock::time_point> created_;
   std::map<std::pair<std::string, std::string>, StoredAspect> aspects_;
   std::map<std::pair<std::string, std::string>, SyncWatermark> watermarks_;
   std::map<std::tuple<std::string, std::string, std::string>, StoredQuarantineEntry> quarantine_;

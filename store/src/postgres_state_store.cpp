@@ -33,6 +33,17 @@ Error storeError(const std::exception& e) {
   return postgresError("PostgreSQL store", e);
 }
 
+// The elements of a one-dimensional text[] field, in order.
+std::vector<std::string> textArray(const pqxx::field& field) {
+  std::vector<std::string> out;
+  pqxx::array_parser parser = field.as_array();
+  for (auto [juncture, value] = parser.get_next(); juncture != pqxx::array_parser::juncture::done;
+       std::tie(juncture, value) = parser.get_next()) {
+    if (juncture == pqxx::array_parser::juncture::string_value) out.push_back(std::move(value));
+  }
+  return out;
+}
+
 std::chrono::system_clock::time_point fromEpochSeconds(double seconds) {
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -171,6 +182,53 @@ class PostgresStateStore final : public StateStore {
                "LIMIT $2",
                after, static_cast<int64_t>(limit))) {
         out.push_back(toAspect(row));
+      }
+      return out;
+    } catch (const std::exception& e) {
+      return storeError(e);
+    }
+  }
+
+  Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
+    std::vector<std::string> asset_ids;
+    for (const auto& id : query.with_asset_ids) asset_ids.push_back(id.name + "=" + id.value);
+    std::lock_guard lock(mutex_);
+    try {
+      ensureConnected();
+      pqxx::read_transaction tx(*connection_);
+      const double created_after =
+          query.created_after
+              ? std::chrono::duration<double>(query.created_after->time_since_epoch()).count()
+              : 0.0;
+      std::vector<ListedTwin> out;
+      for (const auto& row : tx.exec_params(
+               "SELECT t.global_asset_id, t.id_short, t.digital_twin_type, t.specific_asset_ids, "
+               "t.visible_to, extract(epoch FROM t.created_at)::float8, "
+               "array(SELECT a.aspect_urn FROM cxgw_aspects a "
+               "WHERE a.global_asset_id = t.global_asset_id AND NOT a.withdrawn ORDER BY "
+               "a.aspect_urn COLLATE \"C\") "
+               "FROM cxgw_twins t "
+               "WHERE NOT t.withdrawn AND t.visible_to && $1::text[] "
+               "AND t.specific_asset_ids @> $2::text[] "
+               "AND ($3 = false OR t.created_at > to_timestamp($4)) "
+               "AND ($5 = false OR t.global_asset_id = $6) "
+               "AND t.global_asset_id > $7 ORDER BY t.global_asset_id LIMIT $8",
+               arrayLiteral(query.visible_to_any), arrayLiteral(asset_ids),
+               query.created_after.has_value(), created_after, query.global_asset_id.has_value(),
+               query.global_asset_id.value_or(""), query.after,
+               static_cast<int64_t>(query.limit))) {
+        ListedTwin listed;
+        listed.twin.global_asset_id = row[0].as<std::string>();
+        listed.twin.id_short = row[1].as<std::string>();
+        listed.twin.digital_twin_type = row[2].as<std::string>();
+        for (const std::string& id : textArray(row[3])) {
+          const size_t equals = id.find('=');
+          listed.twin.specific_asset_ids.push_back({id.substr(0, equals), id.substr(equals + 1)});
+        }
+        listed.twin.visible_to = textArray(row[4]);
+        listed.created_at = fromEpochSeconds(row[5].as<double>());
+        listed.aspect_urns = textArray(row[6]);
+        out.push_back(std::move(listed));
       }
       return out;
     } catch (const std::exception& e) {

@@ -286,8 +286,8 @@ TEST(TwoGateways, FetchNegotiatesAndTransfersOverMutualTlsInBothVersions) {
     ASSERT_TRUE(edr.IsObject()) << fetched.output;
     EXPECT_FALSE(std::string(edr["agreementId"].GetString()).empty());
     EXPECT_EQ(std::string(edr["endpoint"].GetString()),
-              "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/public")
-        << "the provider's own data plane";
+              "https://localhost:" + std::to_string(listening["port"].GetUint()) + "/api/v3")
+        << "the provider's own twin registry";
     EXPECT_EQ(
         std::count(edr["authorization"].GetString(),
                    edr["authorization"].GetString() + edr["authorization"].GetStringLength(), '.'),
@@ -392,6 +392,36 @@ TEST_F(FetchFromSyncedStore, EachOemGetsThePayloadOfItsOwnTwinsAndNothingOfOther
   EXPECT_EQ(foreign.exit_code, 1) << foreign.output;
   EXPECT_NE(foreign.output.find("HTTP 404"), std::string::npos) << foreign.output;
   EXPECT_EQ(foreign.output.find("\"SN-2\""), std::string::npos) << foreign.output;
+
+  // By serial number through the twin registry, as an OEM finds a part: the registry asset's
+  // EDR, the lookup, the shell descriptor, then each submodel through its own asset.
+  const auto find = [&](const std::string& name, const std::string& serial) {
+    return testing::runCxgw({"fetch", "--config", (dir.path() / name / "gateway.yaml").string(),
+                             "--provider", dsp, "--provider-bpn", supplier, "--part",
+                             "partInstanceId=" + serial},
+                            {}, 120s);
+  };
+  const auto found = find("oem", "SN-2");
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  rapidjson::Document parts;
+  parts.Parse(found.output.c_str() + found.output.find("{\n"));
+  ASSERT_TRUE(parts.IsObject() && parts["parts"].IsArray()) << found.output;
+  ASSERT_EQ(parts["parts"].Size(), 1U) << found.output;
+  const auto& part = parts["parts"][0];
+  EXPECT_EQ(std::string(part["globalAssetId"].GetString()), oem_only);
+  bool serial_part_fetched = false;
+  for (const auto& submodel : part["submodels"].GetArray()) {
+    if (std::string(submodel["semanticId"].GetString()).find("serial_part") == std::string::npos) {
+      continue;
+    }
+    ASSERT_TRUE(submodel.HasMember("payload")) << found.output;
+    EXPECT_EQ(std::string(submodel["payload"]["globalAssetId"].GetString()), oem_only);
+    serial_part_fetched = true;
+  }
+  EXPECT_TRUE(serial_part_fetched) << found.output;
+  const auto not_found = find("oem2", "SN-2");
+  EXPECT_EQ(not_found.exit_code, 3) << not_found.output;
+  EXPECT_EQ(not_found.output.find(oem_only), std::string::npos) << not_found.output;
 
   // A second replica on the same PostgreSQL store and EDR key: the OEM's agreement, negotiated
   // with the first replica, carries a transfer and a data request at the second.

@@ -6,58 +6,32 @@
 #include <rapidjson/document.h>
 
 #include "cxgw/core/base64url.hpp"
-#include "cxgw/core/ids.hpp"
-#include "cxgw/core/metrics.hpp"
-#include "cxgw/gateway/dsp/dsp_codec.hpp"
-#include "cxgw/gateway/http/https_server.hpp"
-#include "cxgw/gateway/identity/mtls_partner_authenticator.hpp"
-#include "cxgw/gateway/tls/dev_certificates.hpp"
-#include "support/https_test_client.hpp"
-#include "support/temp_directory.hpp"
+#include "gateway/edr_served_fixture.hpp"
 
 namespace cxgw::gateway {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace testing_support;
 using testing::HttpReply;
 using testing::HttpsTestClient;
 using testing::TlsClientOptions;
 
-constexpr const char* kSupplier = "BPNL000000000SUP";
-constexpr const char* kOem = "BPNL000000000OEM";
-constexpr const char* kOther = "BPNL000000000OTH";
 constexpr const char* kAsset = "SerialPart-3.0.0";
 constexpr const char* kAspectUrn = "urn:samm:io.catenax.serial_part:3.0.0#SerialPart";
 constexpr const char* kOemTwin = "urn:uuid:11111111-1111-4111-8111-111111111111";
 constexpr const char* kOtherTwin = "urn:uuid:22222222-2222-4222-8222-222222222222";
 
-class DataPlaneTest : public ::testing::Test {
+class DataPlaneTest : public EdrServedTest {
  protected:
   void SetUp() override {
-    pki_ = std::make_unique<testing::TempDirectory>("cxgw-data-plane");
-    auto files = writeDevCertificates({pki_->path(), {kOem, kOther}});
-    ASSERT_TRUE(files.ok()) << files.error().describe();
-    files_ = files.value();
-
-    policies::PartnerClaims oem;
-    oem.bpn = kOem;
-    oem.catena_x_member = true;
-    policies::PartnerClaims other;
-    other.bpn = kOther;
-    other.catena_x_member = true;
-    auto registry = PartnerRegistry::create({oem, other});
-    ASSERT_TRUE(registry.ok());
-    registry_ = registry.value();
-    authenticator_ = std::make_unique<MtlsPartnerAuthenticator>(registry_);
-
-    auto key = EdrSigningKey::generate();
-    ASSERT_TRUE(key.ok());
-    tokens_ = std::make_unique<EdrTokenIssuer>(key.value(), kSupplier);
-    decisions_ = std::make_unique<PolicyDecisionPoint>(
-        [] { return nullptr; }, *audit_, [] { return std::chrono::system_clock::now(); });
+    EdrServedTest::SetUp();
+    if (HasFatalFailure()) return;
     seedTwins();
     transfer_ = seedTransfer(kOem, "agreement-oem");
+  }
 
+  void addRoutes(Router& router) override {
     auto urn = schemas::parseAspectUrn(kAspectUrn);
     ASSERT_TRUE(urn.ok());
     DataPlaneSettings settings;
@@ -65,43 +39,8 @@ class DataPlaneTest : public ::testing::Test {
     settings.access_lifetime = 300s;
     data_plane_ = std::make_unique<DataPlane>(
         settings, std::vector<schemas::AspectUrn>{urn.value()},
-        DataPlane::Dependencies{
-            *authenticator_,
-            [this](std::string_view bpn) -> std::optional<policies::PartnerClaims> {
-              if (removed_ == bpn) return std::nullopt;
-              const auto* claims = registry_->find(bpn);
-              if (claims == nullptr) return std::nullopt;
-              policies::PartnerClaims out = *claims;
-              if (lapsed_ == bpn) out.catena_x_member = false;
-              return out;
-            },
-            *tokens_, *processes_, *state_, *decisions_, *audit_, *workers_,
-            [] { return std::chrono::system_clock::now(); }});
-
-    ServerSettings server;
-    server.bind_address = "127.0.0.1";
-    server.port = 0;
-    server.threads = 2;
-    server.tls.certificate_chain_file = files_.server_certificate;
-    server.tls.private_key_file = files_.server_private_key;
-    server.tls.client_ca_file = files_.ca_certificate;
-    server.tls.client_certificates = ClientCertificateMode::kOptional;
-    auto created = HttpsServer::create(server, metrics_);
-    ASSERT_TRUE(created.ok()) << created.error().describe();
-    server_ = std::move(created).value();
-    auto routes = std::make_shared<Router>();
-    data_plane_->addRoutes(*routes);
-    server_->start(routes, false);
-  }
-
-  // The worker threads stop before the server is destroyed: a finished job may still hold the
-  // last reference to a connection of the server.
-  void TearDown() override {
-    if (server_) {
-      server_->shutdown();
-      server_->wait();
-    }
-    workers_.reset();
+        DataPlane::Dependencies{*authenticator_, *gate_, *state_, *visibility_, *workers_});
+    data_plane_->addRoutes(router);
   }
 
   void seedTwins() {
@@ -124,59 +63,14 @@ class DataPlaneTest : public ::testing::Test {
     return "{\"catenaXId\":\"" + twin + "\",\"marker\":\"payload-of-" + twin + "\"}";
   }
 
-  // A provider agreement for `bpn` on kAsset (usage: Catena-X members) and a STARTED transfer
-  // under it.
   store::TransferProcessRecord seedTransfer(const std::string& bpn,
                                             const std::string& agreement_id) {
-    auto policy = dsp::DspCodec(dsp::DspVersion::k2025_1, schemas::JsonLdExpander())
-                      .expandPolicy(R"({"@id":")" + agreement_id + R"(","@type":"Agreement",
-        "permission":[{"action":"use","constraint":[
-          {"leftOperand":"Membership","operator":"eq","rightOperand":"active"}]}]})");
-    EXPECT_TRUE(policy.ok()) << policy.error().describe();
-    const auto now = std::chrono::system_clock::now();
-    store::ContractAgreementRecord agreement;
-    agreement.id = agreement_id;
-    agreement.negotiation_id = "urn:uuid:" + randomUuid();
-    agreement.asset_id = kAsset;
-    agreement.provider_bpn = kSupplier;
-    agreement.consumer_bpn = bpn;
-    agreement.policy_json = policy.value();
-    agreement.signed_at = now;
-    EXPECT_TRUE(processes_->createAgreement(agreement).ok());
-    store::TransferProcessRecord transfer;
-    transfer.id = "urn:uuid:" + randomUuid();
-    transfer.provider_pid = transfer.id;
-    transfer.consumer_pid = "urn:uuid:" + randomUuid();
-    transfer.agreement_id = agreement_id;
-    transfer.asset_id = kAsset;
-    transfer.counterparty_bpn = bpn;
-    transfer.counterparty_address = "https://consumer.example/cb";
-    transfer.protocol = "dataspace-protocol-http:2025-1";
-    transfer.transfer_type = "HttpData-PULL";
-    transfer.state = "STARTED";
-    transfer.created_at = now;
-    transfer.updated_at = now;
-    EXPECT_TRUE(processes_->createTransfer(transfer).ok());
-    return processes_->transfer(transfer.id).value().value();
+    return EdrServedTest::seedTransfer(bpn, agreement_id, kAsset);
   }
 
-  EdrTokens issue(const store::TransferProcessRecord& transfer,
-                  std::chrono::system_clock::time_point at = std::chrono::system_clock::now(),
-                  std::chrono::seconds lifetime = 300s) {
-    return issueEdrTokens(*tokens_, transfer, at, lifetime);
-  }
-
-  // Token-only, as a partner's data plane calls (no client certificate).
   HttpReply get(const std::string& twin, const std::string& asset, const std::string& token,
                 const std::string& suffix = "") {
-    TlsClientOptions options;
-    options.ca_file = files_.ca_certificate;
-    HttpsTestClient client(server_->port(), options);
-    client.connect();
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!token.empty()) headers.emplace_back("Authorization", token);
-    return client.request("GET", std::string(kDataPlanePath) + submodelPath(twin, asset) + suffix,
-                          "", headers);
+    return call("GET", std::string(kDataPlanePath) + submodelPath(twin, asset) + suffix, token);
   }
 
   HttpReply refresh(const std::string& form, const std::string& as_bpn) {
@@ -194,12 +88,6 @@ class DataPlaneTest : public ::testing::Test {
                           {{"content-type", "application/x-www-form-urlencoded"}});
   }
 
-  std::vector<store::AuditRecord> audit() {
-    auto records = audit_->query({});
-    EXPECT_TRUE(records.ok());
-    return records.ok() ? records.value() : std::vector<store::AuditRecord>{};
-  }
-
   // Refused, with no payload of any twin in the answer, and one deny record for it.
   void expectRefused(const HttpReply& reply, unsigned status, const std::string& reason_part) {
     EXPECT_EQ(reply.status, status) << reply.body;
@@ -212,22 +100,8 @@ class DataPlaneTest : public ::testing::Test {
         << records.back().entry.reason;
   }
 
-  std::unique_ptr<testing::TempDirectory> pki_;
-  DevCertificateFiles files_;
-  std::shared_ptr<const PartnerRegistry> registry_;
-  std::unique_ptr<PartnerAuthenticator> authenticator_;
-  std::unique_ptr<EdrTokenIssuer> tokens_;
-  std::unique_ptr<store::ProcessStore> processes_ = store::createMemoryProcessStore();
-  std::unique_ptr<store::StateStore> state_ = store::createMemoryStateStore();
-  std::unique_ptr<store::AuditTrail> audit_ = store::createMemoryAuditTrail();
-  std::unique_ptr<PolicyDecisionPoint> decisions_;
-  std::unique_ptr<WorkerPool> workers_ = std::make_unique<WorkerPool>(2, 64);
-  std::string removed_;  // a BPN partner_claims no longer knows
-  std::string lapsed_;   // a BPN whose membership has lapsed
   store::TransferProcessRecord transfer_;
   std::unique_ptr<DataPlane> data_plane_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<HttpsServer> server_;
 };
 
 TEST_F(DataPlaneTest, ServesThePayloadInBothFormsAndAuditsEachRequest) {

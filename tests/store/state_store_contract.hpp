@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "cxgw/core/digest.hpp"
 #include "cxgw/store/state_store.hpp"
 
@@ -254,7 +257,82 @@ TYPED_TEST_P(StateStoreContract, RowQuarantinedAgainInTheBatchThatClearsItStaysQ
   EXPECT_EQ(entries.value()[0].occurrences, 2U);
 }
 
+std::vector<std::string> idsOf(const Result<std::vector<ListedTwin>>& listed) {
+  EXPECT_TRUE(listed.ok()) << (listed.ok() ? "" : listed.error().describe());
+  std::vector<std::string> ids;
+  if (listed.ok()) {
+    for (const auto& twin : listed.value()) ids.push_back(twin.twin.global_asset_id);
+  }
+  return ids;
+}
+
+TYPED_TEST_P(StateStoreContract, VisibleTwinsAreThoseOfThePartnerInIdOrderAPageAtATime) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("d"), this->twin("b"), this->twin("c", {"BPNL00000000OEM2"}),
+                 this->twin("a", {"BPNL00000000OEM2", "BPNL000000000OEM"}),
+                 this->twin("e", {kPublicReadable})};
+  batch.aspects = {{"b", kSerialPart, "{}"}, {"b", kBom, "{}"}, {"d", kBom, "{}"}};
+  this->commitOk(batch);
+  SyncBatch withdraw = batchFor("erp", "s");
+  withdraw.withdrawals = {{"d", "cancelled"}};
+  this->commitOk(withdraw);
+
+  TwinQuery query;
+  query.visible_to_any = {"BPNL000000000OEM"};
+  query.limit = 1;
+  EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), std::vector<std::string>{"a"});
+  query.after = "a";
+  auto page = this->store_->visibleTwins(query);
+  ASSERT_EQ(idsOf(page), std::vector<std::string>{"b"});
+  EXPECT_EQ(page.value()[0].twin, batch.twins[1]);
+  EXPECT_EQ(page.value()[0].aspect_urns, (std::vector<std::string>{kSerialPart, kBom}));
+  query.after = "b";
+  EXPECT_TRUE(idsOf(this->store_->visibleTwins(query)).empty());  // d is withdrawn
+
+  query = {};
+  query.visible_to_any = {"BPNL00000000OEM2", kPublicReadable};
+  EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), (std::vector<std::string>{"a", "c", "e"}));
+  query.global_asset_id = "c";
+  EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), std::vector<std::string>{"c"});
+  query.global_asset_id = "b";
+  EXPECT_TRUE(idsOf(this->store_->visibleTwins(query)).empty());
+  query.visible_to_any = {};
+  query.global_asset_id.reset();
+  EXPECT_TRUE(idsOf(this->store_->visibleTwins(query)).empty());
+}
+
+TYPED_TEST_P(StateStoreContract, VisibleTwinsMatchEverySpecificAssetIdAndTheCreationTime) {
+  SyncBatch first = batchFor("erp", "s");
+  first.twins = {this->twin("a"), this->twin("b")};
+  this->commitOk(first);
+  TwinQuery query;
+  query.visible_to_any = {"BPNL000000000OEM"};
+  auto listed = this->store_->visibleTwins(query);
+  ASSERT_TRUE(listed.ok() && listed.value().size() == 2);
+  const auto created_a = listed.value()[0].created_at;
+  EXPECT_LE(created_a, std::chrono::system_clock::now());
+  query.with_asset_ids = {{"partInstanceId", "SN-b"}};
+  EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), std::vector<std::string>{"b"});
+  query.with_asset_ids = {{"partInstanceId", "SN-b"}, {"manufacturerId", "BPNL00000000SUPP"}};
+  EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), std::vector<std::string>{"b"});
+  query.with_asset_ids = {{"partInstanceId", "SN-b"}, {"manufacturerId", "BPNL0000000OTHER"}};
+  EXPECT_TRUE(idsOf(this->store_->visibleTwins(query)).empty());
+  query.with_asset_ids = {{"partInstanceId", "SN-"}};
+  EXPECT_TRUE(idsOf(this->store_->visibleTwins(query)).empty());
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  SyncBatch second = batchFor("erp", "s");
+  second.twins = {this->twin("c"), this->twin("a")};  // a is updated, not created again
+  this->commitOk(second);
+  query = {};
+  query.visible_to_any = {"BPNL000000000OEM"};
+  query.created_after = created_a + std::chrono::milliseconds(10);
+  EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), std::vector<std::string>{"c"});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
+                            VisibleTwinsAreThoseOfThePartnerInIdOrderAPageAtATime,
+                            VisibleTwinsMatchEverySpecificAssetIdAndTheCreationTime,
                             PayloadBytesSurviveExactly, UnchangedPayloadKeepsItsChangeSequence,
                             ChangedPayloadMovesToTheEndOfTheChangeFeed,
                             WithdrawalIsInTheChangeFeedAndUpsertRevives,

@@ -53,23 +53,6 @@ EdrTokens issueEdrTokens(const EdrTokenIssuer& issuer, const store::TransferProc
 
 namespace {
 
-using TimePoint = std::chrono::system_clock::time_point;
-
-// A request refused before the policy decides: what the partner hears and what the audit
-// trail and the log keep.
-struct Refusal {
-  unsigned status;
-  std::string code;
-  std::string message;  // for the partner: never more than it already knows
-  std::string reason;   // for the audit trail
-};
-
-constexpr std::string_view kStoreDownMessage = "the store is unavailable; retry later";
-
-Refusal storeDown(const Error& error) {
-  return {503, "unavailable", std::string(kStoreDownMessage), "store: " + error.describe()};
-}
-
 HttpResponse oauthError(std::string_view error, std::string_view description) {
   return HttpResponse::json(400, "{\"error\":" + json::quote(error) +
                                      ",\"error_description\":" + json::quote(description) + "}");
@@ -101,49 +84,30 @@ struct DataPlane::Impl {
 
   // --- submodel payloads ----------------------------------------------------------------------
 
-  HttpResponse refuse(const HttpRequest& request, const Refusal& refusal, const EdrClaims* claims,
-                      const std::string& twin_id) {
-    store::AuditEntry entry;
-    entry.time = deps.now();
-    entry.decision = store::AuditDecision::kDeny;
-    entry.scope = "data_access";
-    entry.twin_id = twin_id;
-    entry.reason = refusal.reason;
-    if (claims != nullptr) {
-      entry.partner_bpn = claims->partner_bpn;
-      entry.asset_id = claims->asset_id;
-      entry.agreement_id = claims->agreement_id;
-    }
-    if (auto written = deps.audit.append({entry}); !written) {
-      logError("audit record of a refused data request not written",
-               {{"request_id", request.request_id}, {"error", written.error().describe()}});
-    }
-    logInfo("data request refused", {{"request_id", request.request_id},
-                                     {"partner", entry.partner_bpn},
-                                     {"reason", refusal.reason}});
+  static HttpResponse answer(const HttpRequest& request, const EdrRefusal& refusal) {
     HttpResponse response =
         HttpResponse::error(refusal.status, refusal.code, refusal.message, request.request_id);
     if (refusal.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return response;
   }
 
+  HttpResponse refuse(const HttpRequest& request, const EdrRefusal& refusal,
+                      const EdrClaims* claims, const std::string& twin_id) {
+    deps.gate.refuse(request, refusal, claims, twin_id);
+    return answer(request, refusal);
+  }
+
   HttpResponse submodel(const HttpRequest& request) {
     const std::string& asset_id = request.path_params.at("asset");
     const auto twin_id = base64UrlDecode(request.path_params.at("shell"));
     const std::string twin = twin_id.value_or(std::string());
-    const auto token = authorizationToken(request);
-    if (!token) {
-      return refuse(request, {401, "unauthorized", "an access token is required", "no token"},
-                    nullptr, twin);
+    EdrAdmission admission = deps.gate.admit(request, asset_id);
+    if (!admission.grant) {
+      return refuse(request, admission.refusal, admission.claims ? &*admission.claims : nullptr,
+                    twin);
     }
-    auto claims = deps.tokens.verify(*token, EdrTokenKind::kAccess, deps.now());
-    if (!claims) {
-      return refuse(request,
-                    {401, "unauthorized", "the access token is not valid",
-                     "token refused: " + claims.error().message},
-                    nullptr, twin);
-    }
-    const EdrClaims& c = claims.value();
+    const EdrGrant& grant = *admission.grant;
+    const EdrClaims& c = grant.claims;
     if (!twin_id) {
       return refuse(request,
                     {400, "bad_request",
@@ -151,36 +115,21 @@ struct DataPlane::Impl {
                      "shell id not base64url"},
                     &c, twin);
     }
-    if (asset_id != c.asset_id) {
-      return refuse(request,
-                    {403, "forbidden", "the access token is for another asset",
-                     "token for asset " + c.asset_id + ", request for " + asset_id},
-                    &c, twin);
-    }
-    auto transfer = deps.processes.transfer(c.transfer_process_id);
-    if (!transfer) {
-      return refuse(request, storeDown(transfer.error()), &c, twin);
-    }
-    if (const auto why = revoked(transfer.value(), c)) {
-      return refuse(request, {401, "unauthorized", "the access token has been revoked", *why}, &c,
-                    twin);
-    }
-    const Refusal not_found{404, "not_found", "no such submodel", ""};
+    const EdrRefusal not_found{404, "not_found", "no such submodel", ""};
     const auto aspect_urn = aspect_by_asset.find(asset_id);
     if (aspect_urn == aspect_by_asset.end()) {
-      Refusal r = not_found;
+      EdrRefusal r = not_found;
       r.reason = "asset " + asset_id + " is no aspect model on offer";
       return refuse(request, r, &c, twin);
     }
     auto stored_twin = deps.state.twin(twin);
     if (!stored_twin) {
-      return refuse(request, storeDown(stored_twin.error()), &c, twin);
+      return refuse(request, EdrRefusal::storeDown(stored_twin.error()), &c, twin);
     }
     const auto& t = stored_twin.value();
     if (!t || t->withdrawn ||
-        std::find(t->twin.visible_to.begin(), t->twin.visible_to.end(), c.partner_bpn) ==
-            t->twin.visible_to.end()) {
-      Refusal r = not_found;
+        deps.visibility.viewOf(t->twin, c.partner_bpn) == dtr::TwinView::kNone) {
+      EdrRefusal r = not_found;
       r.reason = !t             ? "no such twin"
                  : t->withdrawn ? "twin withdrawn"
                                 : "twin not visible to partner";
@@ -188,61 +137,15 @@ struct DataPlane::Impl {
     }
     auto aspect = deps.state.aspect(twin, aspect_urn->second);
     if (!aspect) {
-      return refuse(request, storeDown(aspect.error()), &c, twin);
+      return refuse(request, EdrRefusal::storeDown(aspect.error()), &c, twin);
     }
     if (!aspect.value() || aspect.value()->withdrawn) {
-      Refusal r = not_found;
+      EdrRefusal r = not_found;
       r.reason = !aspect.value() ? "twin has no such aspect" : "aspect withdrawn";
       return refuse(request, r, &c, twin);
     }
-    auto agreement = deps.processes.agreement(c.agreement_id);
-    if (!agreement) {
-      return refuse(request, storeDown(agreement.error()), &c, twin);
-    }
-    if (!agreement.value()) {
-      return refuse(request,
-                    {401, "unauthorized", "the access token has been revoked",
-                     "agreement " + c.agreement_id + " unknown"},
-                    &c, twin);
-    }
-    auto claims_now = deps.partner_claims(c.partner_bpn);
-    if (!claims_now) {
-      return refuse(request,
-                    {403, "forbidden", "the agreement does not allow it",
-                     "partner " + c.partner_bpn + " is not in the partner registry"},
-                    &c, twin);
-    }
-    DecisionSubject subject;
-    subject.claims = std::move(*claims_now);
-    subject.twin_id = twin;
-    const policies::Decision decision =
-        deps.decisions.agreement(policies::Scope::kDataAccess, *agreement.value(), subject);
-    if (!decision.allowed) {
-      logInfo("data request refused by the policy", {{"request_id", request.request_id},
-                                                     {"partner", c.partner_bpn},
-                                                     {"reason", decision.reason}});
-      return HttpResponse::error(403, "forbidden",
-                                 decision.partner_reason.empty() ? "the agreement does not allow it"
-                                                                 : decision.partner_reason,
-                                 request.request_id);
-    }
+    if (auto refusal = deps.gate.permit(request, grant, twin)) return answer(request, *refusal);
     return HttpResponse::json(200, aspect.value()->payload);
-  }
-
-  // Why the tokens of this transfer no longer work; nothing while they do.
-  static std::optional<std::string> revoked(
-      const std::optional<store::TransferProcessRecord>& transfer, const EdrClaims& claims) {
-    if (!transfer || transfer->role != store::ProcessRole::kProvider) {
-      return "transfer " + claims.transfer_process_id + " unknown";
-    }
-    if (transfer->counterparty_bpn != claims.partner_bpn ||
-        transfer->agreement_id != claims.agreement_id || transfer->asset_id != claims.asset_id) {
-      return "token does not match transfer " + transfer->id;
-    }
-    if (transfer->state != dsp::transferStateName(dsp::TransferState::kStarted)) {
-      return "transfer " + transfer->id + " is " + transfer->state;
-    }
-    return std::nullopt;
   }
 
   // --- token refresh --------------------------------------------------------------------------
@@ -280,8 +183,8 @@ struct DataPlane::Impl {
     if (!refresh_token || refresh_token->empty()) {
       return oauthError("invalid_request", "refresh_token is required");
     }
-    const auto now = deps.now();
-    auto claims = deps.tokens.verify(*refresh_token, EdrTokenKind::kRefresh, now);
+    const auto now = deps.gate.now();
+    auto claims = deps.gate.tokens().verify(*refresh_token, EdrTokenKind::kRefresh, now);
     const auto invalid = [&](const std::string& reason) {
       logInfo("token refresh refused", {{"request_id", request.request_id},
                                         {"partner", partner.value().claims.bpn},
@@ -292,22 +195,20 @@ struct DataPlane::Impl {
     if (claims.value().partner_bpn != partner.value().claims.bpn) {
       return invalid("refresh token of another partner");
     }
-    auto transfer = deps.processes.transfer(claims.value().transfer_process_id);
-    if (!transfer) {
-      return HttpResponse::error(503, "unavailable", kStoreDownMessage, request.request_id);
-    }
-    if (auto why = revoked(transfer.value(), claims.value())) return invalid(*why);
+    auto transfer = deps.gate.processes().transfer(claims.value().transfer_process_id);
+    if (!transfer) return answer(request, EdrRefusal::storeDown(transfer.error()));
+    if (auto why = EdrGate::revoked(transfer.value(), claims.value())) return invalid(*why);
     if (claims.value().token_id != refreshTokenId(*transfer.value())) {
       return invalid("refresh token already used");
     }
     // Moving the record to its next version makes this token the last one of its kind.
-    auto moved = deps.processes.updateTransfer(*transfer.value());
+    auto moved = deps.gate.processes().updateTransfer(*transfer.value());
     if (!moved) {
       if (moved.error().code == ErrorCode::kConflict) return invalid("refresh token already used");
-      return HttpResponse::error(503, "unavailable", kStoreDownMessage, request.request_id);
+      return answer(request, EdrRefusal::storeDown(moved.error()));
     }
     const EdrTokens tokens =
-        issueEdrTokens(deps.tokens, moved.value(), now, settings.access_lifetime);
+        issueEdrTokens(deps.gate.tokens(), moved.value(), now, settings.access_lifetime);
     return HttpResponse::json(
         200, "{\"access_token\":" + json::quote(tokens.access_token) +
                  ",\"token_type\":\"bearer\",\"refresh_token\":" +

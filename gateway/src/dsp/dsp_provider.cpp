@@ -10,6 +10,7 @@
 #include "cxgw/core/timestamp.hpp"
 #include "cxgw/gateway/dataplane/data_plane.hpp"
 #include "cxgw/gateway/dsp/offered_assets.hpp"
+#include "cxgw/gateway/dtr/twin_registry.hpp"
 #include "cxgw/gateway/http/https_url.hpp"
 #include "cxgw/policies/policy_parser.hpp"
 #include "cxgw/policies/policy_writer.hpp"
@@ -715,7 +716,10 @@ struct DspProvider::Impl {
 
   DataAddress dataAddress(const store::TransferProcessRecord& record) const {
     const EdrTokens tokens = issueEdrTokens(deps.tokens, record, deps.now(), settings.edr_lifetime);
-    const std::string endpoint = joinUrl(settings.public_url, kDataPlanePath);
+    // The registry's EDR leads to the registry API, an aspect's to the data plane.
+    const std::string endpoint =
+        joinUrl(settings.public_url,
+                record.asset_id == kTwinRegistryAssetId ? dtr::kTwinRegistryPath : kDataPlanePath);
     DataAddress address;
     address.endpoint_type = "https://w3id.org/idsa/v4.1/HTTP";
     address.endpoint = endpoint;

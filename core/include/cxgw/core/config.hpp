@@ -109,6 +109,11 @@ struct DspSettings {
   unsigned callback_attempts = 8;
 };
 
+struct DtrSettings {
+  // Specific asset id names visible to every partner on twins marked PUBLIC_READABLE.
+  std::vector<std::string> public_readable_id_types;
+};
+
 struct GatewayConfig {
   ServerSettings server;
   LoggingSettings logging;
@@ -118,6 +123,7 @@ struct GatewayConfig {
   SyncSettings sync;
   PolicySettings policies;
   DspSettings dsp;
+  DtrSettings dtr;
 };
 
 // Where the effective value of a key came from.

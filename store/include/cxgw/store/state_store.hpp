@@ -110,6 +110,27 @@ struct StoredQuarantineEntry {
   uint64_t occurrences = 0;
 };
 
+// The twin registry's question: the twins one partner may see, in global asset id order, a page
+// at a time. A twin is visible when it is not withdrawn and its visible_to names one of
+// `visible_to_any` (the partner's BPN and, where the registry allows it, kPublicReadable).
+struct TwinQuery {
+  std::vector<std::string> visible_to_any;
+  std::optional<std::string> global_asset_id;   // just this twin
+  std::vector<SpecificAssetId> with_asset_ids;  // each of them must be on the twin
+  std::optional<std::chrono::system_clock::time_point> created_after;
+  std::string after;  // the last global asset id of the previous page; empty for the first
+  size_t limit = 100;
+};
+
+// The visible_to entry of a twin that any partner may find by its public specific asset ids.
+inline constexpr const char* kPublicReadable = "PUBLIC_READABLE";
+
+struct ListedTwin {
+  Twin twin;
+  std::chrono::system_clock::time_point created_at;
+  std::vector<std::string> aspect_urns;  // its aspects that are not withdrawn, sorted
+};
+
 struct StoreCounts {
   uint64_t twins = 0;    // not withdrawn
   uint64_t aspects = 0;  // not withdrawn
@@ -138,6 +159,8 @@ class StateStore {
                                                      const std::string& aspect_urn) = 0;
   // Aspects whose change sequence is greater than `after`, in sequence order, at most `limit`.
   virtual Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) = 0;
+  // At most query.limit twins that match `query`, ordered by global asset id.
+  virtual Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) = 0;
   // Quarantined rows, of one source or (empty) of all, ordered by source, stream and row key.
   virtual Result<std::vector<StoredQuarantineEntry>> quarantine(const std::string& source) = 0;
   // Just the row keys quarantined for one stream: what a sync run needs, without payloads.

@@ -11,23 +11,14 @@
 // The EDR's endpoint is /api/public (kDataPlanePath); submodelPath() gives the rest, and is what
 // a twin's submodel descriptor points at.
 //
-// Every data request is checked, in this order, and refused with no payload at the first
-// failure:
-//   1. the access token (Authorization, "Bearer <jwt>" or the bare jwt): signature, expiry,
-//      issuer, kind (EdrTokenIssuer::verify)                                     401
-//   2. the asset in the path is the token's asset                                 403
-//   3. the token's transfer is a provider transfer of ours, still STARTED, for the token's
-//      partner and agreement: a suspended, completed or terminated transfer revokes its tokens
-//      at once, on every replica, since the state lives in the ProcessStore         401
-//   4. the twin exists, is not withdrawn and is visible to the token's partner; a twin the
-//      partner may not see does not exist for it                                 404
-//   5. the aspect exists for the twin and is not withdrawn                          404
-//   6. the partner is still one the supplier deals with (partner_claims), and the agreement's
-//      policy, re-evaluated in the data-access scope on the partner's current claims
-//      (retirement included) through the PolicyDecisionPoint                     403
+// Every data request goes through the EdrGate (edr_gate.hpp: token, asset, revocation,
+// agreement) and is refused with no payload at the first failure. Between the gate's admission
+// and its policy check the data plane answers 404, the same as for an unknown twin, when
+//   - the twin does not exist, is withdrawn, or is not visible to the token's partner
+//     (dtr::TwinVisibility): a twin the partner may not see does not exist for it
+//   - the aspect is not on offer, or the twin has no such aspect, or it is withdrawn
 // Every served or refused request leaves one record in the audit trail (scope data_access): the
-// policy decision of step 6, or a deny record naming the failed step. When the deny record
-// cannot be written the request is still refused.
+// policy decision, or a deny record naming the failed check.
 //
 // Token refresh: the partner authenticates as for DSP (PartnerAuthenticator; 401 otherwise) and
 // presents the refresh token in the form (grant_type=refresh_token&refresh_token=…). The token
@@ -52,13 +43,13 @@
 #include <string_view>
 #include <vector>
 
+#include "cxgw/gateway/dataplane/edr_gate.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
+#include "cxgw/gateway/dtr/twin_visibility.hpp"
 #include "cxgw/gateway/http/router.hpp"
 #include "cxgw/gateway/http/worker_pool.hpp"
 #include "cxgw/gateway/identity/partner_authenticator.hpp"
-#include "cxgw/gateway/policy/policy_decision_point.hpp"
 #include "cxgw/schemas/aspect_urn.hpp"
-#include "cxgw/store/audit_trail.hpp"
 #include "cxgw/store/process_store.hpp"
 #include "cxgw/store/state_store.hpp"
 
@@ -97,17 +88,10 @@ class DataPlane {
  public:
   struct Dependencies {
     const PartnerAuthenticator& authenticator;  // of token refresh requests
-    // The current claims of a partner, by BPN (the partner registry); nothing for a partner the
-    // supplier no longer deals with. Data requests prove the BPN with the token alone, since a
-    // partner's data plane need not present a client certificate.
-    std::function<std::optional<policies::PartnerClaims>(std::string_view bpn)> partner_claims;
-    const EdrTokenIssuer& tokens;
-    store::ProcessStore& processes;
+    const EdrGate& gate;
     store::StateStore& state;
-    PolicyDecisionPoint& decisions;
-    store::AuditTrail& audit;
+    const dtr::TwinVisibility& visibility;
     WorkerPool& workers;
-    std::function<std::chrono::system_clock::time_point()> now;
   };
 
   // `aspects`: the aspect models on offer; a path's asset id must name one of them.

@@ -1,0 +1,100 @@
+#pragma once
+// The checks every request that carries an EDR access token goes through, whatever it asks for
+// (a submodel payload, the twin registry, the change feed), and the audit record of a refusal.
+//
+// admit(), in this order, refusing at the first failure:
+//   1. the access token (Authorization, "Bearer <jwt>" or the bare jwt): signature, expiry,
+//      issuer, kind (EdrTokenIssuer::verify)                                     401
+//   2. the token is for the asset the request needs, when it needs one            403
+//   3. the token's transfer is a provider transfer of ours, still STARTED, for the token's
+//      partner, agreement and asset: a suspended, completed or terminated transfer revokes its
+//      tokens at once, on every replica, since the state lives in the ProcessStore   401
+//   4. the agreement exists                                                       401
+// permit(), once the caller knows what is asked for:
+//   5. the partner is still one the supplier deals with (partner_claims), and the agreement's
+//      policy, re-evaluated in the data-access scope on the partner's current claims
+//      (retirement included) through the PolicyDecisionPoint, which audits the decision   403
+// A store that cannot answer gives 503. refuse() writes the deny record of a refusal (scope
+// data_access) and logs it; when the record cannot be written the request is still refused.
+//
+// Thread-safety: const methods, safe to call from any thread; the dependencies must be too.
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cxgw/core/result.hpp"
+#include "cxgw/gateway/dataplane/edr_token.hpp"
+#include "cxgw/gateway/http/http_message.hpp"
+#include "cxgw/gateway/policy/policy_decision_point.hpp"
+#include "cxgw/store/audit_trail.hpp"
+#include "cxgw/store/process_store.hpp"
+
+namespace cxgw::gateway {
+
+// A request refused: what the partner hears and what the audit trail and the log keep.
+struct EdrRefusal {
+  unsigned status = 403;
+  std::string code;     // stable lower_snake name, e.g. "unauthorized"
+  std::string message;  // for the partner: never more than it already knows
+  std::string reason;   // for the audit trail
+
+  static EdrRefusal storeDown(const Error& error);
+};
+
+// A request whose token passed admit(): who asks, under which agreement.
+struct EdrGrant {
+  EdrClaims claims;
+  store::ContractAgreementRecord agreement;
+};
+
+struct EdrAdmission {
+  std::optional<EdrGrant> grant;  // set when admitted
+  EdrRefusal refusal;             // otherwise
+  // The token's claims when it verified, even if a later check refused: for the audit record.
+  std::optional<EdrClaims> claims;
+};
+
+class EdrGate {
+ public:
+  struct Dependencies {
+    // The current claims of a partner, by BPN (the partner registry); nothing for a partner the
+    // supplier no longer deals with. Requests prove the BPN with the token alone, since a
+    // partner's data plane need not present a client certificate.
+    std::function<std::optional<policies::PartnerClaims>(std::string_view bpn)> partner_claims;
+    const EdrTokenIssuer& tokens;
+    store::ProcessStore& processes;
+    PolicyDecisionPoint& decisions;
+    store::AuditTrail& audit;
+    std::function<std::chrono::system_clock::time_point()> now;
+  };
+
+  explicit EdrGate(Dependencies dependencies) : deps_(std::move(dependencies)) {}
+
+  // Steps 1 to 4. `asset_id`: the asset the request needs; empty when any asset will do.
+  EdrAdmission admit(const HttpRequest& request, std::string_view asset_id) const;
+
+  // Step 5, for a request about `twin_id` (empty when it is about no single twin). A refusal
+  // from here is already in the audit trail.
+  std::optional<EdrRefusal> permit(const HttpRequest& request, const EdrGrant& grant,
+                                   std::string_view twin_id) const;
+
+  // Audits and logs `refusal` of `request` (about `twin_id`, by the token's `claims` if known).
+  void refuse(const HttpRequest& request, const EdrRefusal& refusal, const EdrClaims* claims,
+              std::string_view twin_id) const;
+
+  // Why the tokens of this transfer no longer work; nothing while they do.
+  static std::optional<std::string> revoked(
+      const std::optional<store::TransferProcessRecord>& transfer, const EdrClaims& claims);
+
+  const EdrTokenIssuer& tokens() const { return deps_.tokens; }
+  store::ProcessStore& processes() const { return deps_.processes; }
+  std::chrono::system_clock::time_point now() const { return deps_.now(); }
+
+ private:
+  Dependencies deps_;
+};
+
+}  // namespace cxgw::gateway

@@ -1,0 +1,110 @@
+#include "cxgw/gateway/dataplane/edr_gate.hpp"
+
+#include "cxgw/core/logging.hpp"
+#include "cxgw/gateway/dsp/dsp_state_machines.hpp"
+#include "cxgw/gateway/identity/partner_authenticator.hpp"
+
+namespace cxgw::gateway {
+
+EdrRefusal EdrRefusal::storeDown(const Error& error) {
+  return {503, "unavailable", "the store is unavailable; retry later",
+          "store: " + error.describe()};
+}
+
+EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_id) const {
+  EdrAdmission admission;
+  const auto refused = [&](EdrRefusal refusal) {
+    admission.refusal = std::move(refusal);
+    return std::move(admission);
+  };
+  const auto token = authorizationToken(request);
+  if (!token) return refused({401, "unauthorized", "an access token is required", "no token"});
+  auto verified = deps_.tokens.verify(*token, EdrTokenKind::kAccess, deps_.now());
+  if (!verified) {
+    return refused({401, "unauthorized", "the access token is not valid",
+                    "token refused: " + verified.error().message});
+  }
+  admission.claims = verified.value();
+  const EdrClaims& claims = *admission.claims;
+  if (!asset_id.empty() && asset_id != claims.asset_id) {
+    return refused(
+        {403, "forbidden", "the access token is for another asset",
+         "token for asset " + claims.asset_id + ", request for " + std::string(asset_id)});
+  }
+  auto transfer = deps_.processes.transfer(claims.transfer_process_id);
+  if (!transfer) return refused(EdrRefusal::storeDown(transfer.error()));
+  if (const auto why = revoked(transfer.value(), claims)) {
+    return refused({401, "unauthorized", "the access token has been revoked", *why});
+  }
+  auto agreement = deps_.processes.agreement(claims.agreement_id);
+  if (!agreement) return refused(EdrRefusal::storeDown(agreement.error()));
+  if (!agreement.value()) {
+    return refused({401, "unauthorized", "the access token has been revoked",
+                    "agreement " + claims.agreement_id + " unknown"});
+  }
+  admission.grant = EdrGrant{claims, std::move(*agreement.value())};
+  return admission;
+}
+
+std::optional<EdrRefusal> EdrGate::permit(const HttpRequest& request, const EdrGrant& grant,
+                                          std::string_view twin_id) const {
+  auto claims_now = deps_.partner_claims(grant.claims.partner_bpn);
+  if (!claims_now) {
+    EdrRefusal refusal{403, "forbidden", "the agreement does not allow it",
+                       "partner " + grant.claims.partner_bpn + " is not in the partner registry"};
+    refuse(request, refusal, &grant.claims, twin_id);
+    return refusal;
+  }
+  DecisionSubject subject;
+  subject.claims = std::move(*claims_now);
+  subject.twin_id = std::string(twin_id);
+  const policies::Decision decision =
+      deps_.decisions.agreement(policies::Scope::kDataAccess, grant.agreement, subject);
+  if (decision.allowed) return std::nullopt;
+  logInfo("data request refused by the policy", {{"request_id", request.request_id},
+                                                 {"partner", grant.claims.partner_bpn},
+                                                 {"reason", decision.reason}});
+  return EdrRefusal{
+      403, "forbidden",
+      decision.partner_reason.empty() ? "the agreement does not allow it" : decision.partner_reason,
+      decision.reason};
+}
+
+void EdrGate::refuse(const HttpRequest& request, const EdrRefusal& refusal, const EdrClaims* claims,
+                     std::string_view twin_id) const {
+  store::AuditEntry entry;
+  entry.time = deps_.now();
+  entry.decision = store::AuditDecision::kDeny;
+  entry.scope = "data_access";
+  entry.twin_id = std::string(twin_id);
+  entry.reason = refusal.reason;
+  if (claims != nullptr) {
+    entry.partner_bpn = claims->partner_bpn;
+    entry.asset_id = claims->asset_id;
+    entry.agreement_id = claims->agreement_id;
+  }
+  if (auto written = deps_.audit.append({entry}); !written) {
+    logError("audit record of a refused data request not written",
+             {{"request_id", request.request_id}, {"error", written.error().describe()}});
+  }
+  logInfo("data request refused", {{"request_id", request.request_id},
+                                   {"partner", entry.partner_bpn},
+                                   {"reason", refusal.reason}});
+}
+
+std::optional<std::string> EdrGate::revoked(
+    const std::optional<store::TransferProcessRecord>& transfer, const EdrClaims& claims) {
+  if (!transfer || transfer->role != store::ProcessRole::kProvider) {
+    return "transfer " + claims.transfer_process_id + " unknown";
+  }
+  if (transfer->counterparty_bpn != claims.partner_bpn ||
+      transfer->agreement_id != claims.agreement_id || transfer->asset_id != claims.asset_id) {
+    return "token does not match transfer " + transfer->id;
+  }
+  if (transfer->state != dsp::transferStateName(dsp::TransferState::kStarted)) {
+    return "transfer " + transfer->id + " is " + transfer->state;
+  }
+  return std::nullopt;
+}
+
+}  // namespace cxgw::gateway
