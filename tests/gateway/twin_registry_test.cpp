@@ -291,7 +291,8 @@ TEST_F(TwinRegistryTest, PublicReadableTwinsShowOnlyTheirPublicIdsAndAreFoundOnl
   const HttpReply reply = get("/shell-descriptors/" + base64UrlEncode(twinId(1)), oem_token_);
   ASSERT_EQ(reply.status, 200U) << reply.body;
   std::set<std::string> names;
-  for (const auto& id : parse(reply)["specificAssetIds"].GetArray()) {
+  const auto shell = parse(reply);
+  for (const auto& id : shell["specificAssetIds"].GetArray()) {
     names.insert(id["name"].GetString());
     EXPECT_STREQ(id["externalSubjectId"]["keys"][0]["value"].GetString(), kPublicReadable);
   }
