@@ -44,6 +44,16 @@ std::vector<std::string> textArray(const pqxx::field& field) {
   return out;
 }
 
+// Specific asset ids as the twins table stores them, "name=value" each.
+std::vector<SpecificAssetId> assetIds(const pqxx::field& field) {
+  std::vector<SpecificAssetId> ids;
+  for (const std::string& id : textArray(field)) {
+    const size_t equals = id.find('=');
+    ids.push_back({id.substr(0, equals), id.substr(equals + 1)});
+  }
+  return ids;
+}
+
 std::chrono::system_clock::time_point fromEpochSeconds(double seconds) {
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -123,8 +133,8 @@ class PostgresStateStore final : public StateStore {
       ensureConnected();
       pqxx::read_transaction tx(*connection_);
       const pqxx::result rows = tx.exec_params(
-          "SELECT id_short, digital_twin_type, withdrawn FROM cxgw_twins WHERE global_asset_id = "
-          "$1",
+          "SELECT id_short, digital_twin_type, withdrawn, specific_asset_ids, visible_to "
+          "FROM cxgw_twins WHERE global_asset_id = $1",
           global_asset_id);
       if (rows.empty()) return std::optional<StoredTwin>();
       StoredTwin stored;
@@ -132,21 +142,8 @@ class PostgresStateStore final : public StateStore {
       stored.twin.id_short = rows[0][0].as<std::string>();
       stored.twin.digital_twin_type = rows[0][1].as<std::string>();
       stored.withdrawn = rows[0][2].as<bool>();
-      // Arrays come back one element per row, in order.
-      for (const auto& row : tx.exec_params(
-               "SELECT id FROM cxgw_twins, unnest(specific_asset_ids) WITH ORDINALITY u(id, n) "
-               "WHERE global_asset_id = $1 ORDER BY n",
-               global_asset_id)) {
-        const std::string id = row[0].as<std::string>();
-        const size_t equals = id.find('=');
-        stored.twin.specific_asset_ids.push_back({id.substr(0, equals), id.substr(equals + 1)});
-      }
-      for (const auto& row : tx.exec_params(
-               "SELECT bpn FROM cxgw_twins, unnest(visible_to) WITH ORDINALITY u(bpn, n) "
-               "WHERE global_asset_id = $1 ORDER BY n",
-               global_asset_id)) {
-        stored.twin.visible_to.push_back(row[0].as<std::string>());
-      }
+      stored.twin.specific_asset_ids = assetIds(rows[0][3]);
+      stored.twin.visible_to = textArray(rows[0][4]);
       return std::optional<StoredTwin>(std::move(stored));
     } catch (const std::exception& e) {
       return storeError(e);
@@ -221,10 +218,7 @@ class PostgresStateStore final : public StateStore {
         listed.twin.global_asset_id = row[0].as<std::string>();
         listed.twin.id_short = row[1].as<std::string>();
         listed.twin.digital_twin_type = row[2].as<std::string>();
-        for (const std::string& id : textArray(row[3])) {
-          const size_t equals = id.find('=');
-          listed.twin.specific_asset_ids.push_back({id.substr(0, equals), id.substr(equals + 1)});
-        }
+        listed.twin.specific_asset_ids = assetIds(row[3]);
         listed.twin.visible_to = textArray(row[4]);
         listed.created_at = fromEpochSeconds(row[5].as<double>());
         listed.aspect_urns = textArray(row[6]);

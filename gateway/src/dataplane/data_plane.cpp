@@ -101,11 +101,9 @@ struct DataPlane::Impl {
     const std::string& asset_id = request.path_params.at("asset");
     const auto twin_id = base64UrlDecode(request.path_params.at("shell"));
     const std::string twin = twin_id.value_or(std::string());
-    EdrAdmission admission = deps.gate.admit(request, asset_id);
-    if (!admission.grant) {
-      return refuse(request, admission.refusal, admission.claims ? &*admission.claims : nullptr,
-                    twin);
-    }
+    EdrAdmission admission = deps.gate.admit(request, asset_id, twin);
+    if (!admission.grant) return answer(request, admission.refusal);
+
     const EdrGrant& grant = *admission.grant;
     const EdrClaims& c = grant.claims;
     if (!twin_id) {

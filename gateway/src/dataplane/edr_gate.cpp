@@ -11,9 +11,12 @@ EdrRefusal EdrRefusal::storeDown(const Error& error) {
           "store: " + error.describe()};
 }
 
-EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_id) const {
+EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_id,
+                            std::string_view twin_id) const {
   EdrAdmission admission;
+  std::optional<EdrClaims> verified_claims;  // once the token verified, for the audit record
   const auto refused = [&](EdrRefusal refusal) {
+    refuse(request, refusal, verified_claims ? &*verified_claims : nullptr, twin_id);
     admission.refusal = std::move(refusal);
     return std::move(admission);
   };
@@ -24,8 +27,8 @@ EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_i
     return refused({401, "unauthorized", "the access token is not valid",
                     "token refused: " + verified.error().message});
   }
-  admission.claims = verified.value();
-  const EdrClaims& claims = *admission.claims;
+  verified_claims = verified.value();
+  const EdrClaims& claims = *verified_claims;
   if (!asset_id.empty() && asset_id != claims.asset_id) {
     return refused(
         {403, "forbidden", "the access token is for another asset",

@@ -57,18 +57,6 @@ std::string trimSlashes(std::string_view url) {
   return std::string(url);
 }
 
-// The base URL of `version` for a DSP base URL of either version (our routes: the v0.8 base,
-// and the 2025-1 base below it).
-std::string versionBase(std::string_view url, DspVersion version) {
-  std::string root = trimSlashes(url);
-  constexpr std::string_view kSuffix = "/2025-1";
-  if (root.size() >= kSuffix.size() &&
-      root.compare(root.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
-    root.resize(root.size() - kSuffix.size());
-  }
-  return version == DspVersion::kV08 ? root : root + std::string(kSuffix);
-}
-
 std::string basePath(DspVersion version) {
   return version == DspVersion::kV08 ? std::string(kDspBasePath)
                                      : std::string(kDspBasePath) + "/2025-1";
@@ -424,6 +412,16 @@ struct Reply {
 
 }  // namespace
 
+std::string dspVersionBase(std::string_view url, DspVersion version) {
+  std::string root = trimSlashes(url);
+  constexpr std::string_view kSuffix = "/2025-1";
+  if (root.size() >= kSuffix.size() &&
+      root.compare(root.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+    root.resize(root.size() - kSuffix.size());
+  }
+  return version == DspVersion::kV08 ? root : root + std::string(kSuffix);
+}
+
 struct DspConsumer::Impl {
   Impl(DspConsumerSettings s, Dependencies d)
       : settings(std::move(s)),
@@ -600,7 +598,7 @@ struct DspConsumer::Impl {
   }
 
   std::string callbackBase(DspVersion version) const {
-    return versionBase(settings.callback_base_url, version);
+    return dspVersionBase(settings.callback_base_url, version);
   }
 
   Result<ChosenOffer> catalog(const FetchRequest& request, const std::string& base) {

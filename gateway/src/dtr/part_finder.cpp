@@ -39,17 +39,6 @@ std::string bodyEntry(const std::string& body, const std::string& key) {
   return {};
 }
 
-// The DSP base URL without its version segment, as descriptors name it.
-std::string unversioned(std::string url) {
-  for (const char* suffix : {"/2025-1", "/"}) {
-    const std::string s(suffix);
-    if (url.size() >= s.size() && url.compare(url.size() - s.size(), s.size(), s) == 0) {
-      url.resize(url.size() - s.size());
-    }
-  }
-  return url;
-}
-
 FoundSubmodel fetchSubmodel(dsp::DspConsumer& consumer, const dsp::FetchRequest& provider,
                             const rapidjson::Value& descriptor) {
   FoundSubmodel found;
@@ -76,7 +65,8 @@ FoundSubmodel fetchSubmodel(dsp::DspConsumer& consumer, const dsp::FetchRequest&
     found.error = "the descriptor names no asset id or href";
     return found;
   }
-  if (unversioned(dsp_endpoint) != unversioned(provider.provider_dsp_url)) {
+  if (dsp::dspVersionBase(dsp_endpoint, dsp::DspVersion::kV08) !=
+      dsp::dspVersionBase(provider.provider_dsp_url, dsp::DspVersion::kV08)) {
     found.error = "the descriptor's dspEndpoint " + dsp_endpoint + " is not the provider's";
     return found;
   }

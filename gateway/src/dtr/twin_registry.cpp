@@ -150,12 +150,8 @@ struct TwinRegistry::Impl {
   }
 
   HttpResponse admitted(const HttpRequest& request, Handle handle) {
-    EdrAdmission admission = deps.gate.admit(request, dsp::kTwinRegistryAssetId);
-    if (!admission.grant) {
-      deps.gate.refuse(request, admission.refusal, admission.claims ? &*admission.claims : nullptr,
-                       "");
-      return refusal(request, admission.refusal);
-    }
+    EdrAdmission admission = deps.gate.admit(request, dsp::kTwinRegistryAssetId, "");
+    if (!admission.grant) return refusal(request, admission.refusal);
     if (auto refused = deps.gate.permit(request, *admission.grant, "")) {
       return refusal(request, *refused);
     }

@@ -14,8 +14,10 @@
 //   5. the partner is still one the supplier deals with (partner_claims), and the agreement's
 //      policy, re-evaluated in the data-access scope on the partner's current claims
 //      (retirement included) through the PolicyDecisionPoint, which audits the decision   403
-// A store that cannot answer gives 503. refuse() writes the deny record of a refusal (scope
-// data_access) and logs it; when the record cannot be written the request is still refused.
+// A store that cannot answer gives 503. Every refusal of admit() and permit() is in the audit
+// trail (a deny record of scope data_access, or the policy decision); refuse() writes the deny
+// record of a refusal the caller decides on itself. When a record cannot be written the request
+// is still refused.
 //
 // Thread-safety: const methods, safe to call from any thread; the dependencies must be too.
 
@@ -52,9 +54,7 @@ struct EdrGrant {
 
 struct EdrAdmission {
   std::optional<EdrGrant> grant;  // set when admitted
-  EdrRefusal refusal;             // otherwise
-  // The token's claims when it verified, even if a later check refused: for the audit record.
-  std::optional<EdrClaims> claims;
+  EdrRefusal refusal;             // otherwise, already in the audit trail
 };
 
 class EdrGate {
@@ -74,7 +74,9 @@ class EdrGate {
   explicit EdrGate(Dependencies dependencies) : deps_(std::move(dependencies)) {}
 
   // Steps 1 to 4. `asset_id`: the asset the request needs; empty when any asset will do.
-  EdrAdmission admit(const HttpRequest& request, std::string_view asset_id) const;
+  // `twin_id`: the twin the request is about, for the audit record of a refusal.
+  EdrAdmission admit(const HttpRequest& request, std::string_view asset_id,
+                     std::string_view twin_id) const;
 
   // Step 5, for a request about `twin_id` (empty when it is about no single twin). A refusal
   // from here is already in the audit trail.

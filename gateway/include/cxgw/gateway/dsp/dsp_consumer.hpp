@@ -88,6 +88,10 @@ struct DspConsumerSettings {
   std::chrono::milliseconds step_timeout{30000};  // bound on waiting for one callback
 };
 
+// The DSP base URL of `version` for a cxgw DSP base URL of either version: the v0.8 base
+// (…/api/v1/dsp), with "/2025-1" below it for 2025-1; trailing slashes dropped.
+std::string dspVersionBase(std::string_view url, DspVersion version);
+
 struct FetchRequest {
   std::string provider_dsp_url;  // e.g. https://supplier:8443/api/v1/dsp/2025-1
   DspVersion version = DspVersion::k2025_1;
