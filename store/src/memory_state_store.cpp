@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "change_subscribers.hpp"
 #include "cxgw/core/digest.hpp"
 #include "cxgw/store/state_store.hpp"
 #include "orphaned_aspect.hpp"
@@ -24,9 +25,16 @@ class MemoryStateStore final : public StateStore {
     if (turn) {
       if (Status status = turn(); !status) return status.error();
     }
+    const BatchOutcome outcome = apply(batch);
+    if (outcome.aspects_changed > 0 || outcome.twins_withdrawn > 0) subscribers_->notifyAll();
+    return outcome;
+  }
+
+  BatchOutcome apply(const SyncBatch& batch) {
     std::lock_guard lock(mutex_);
     BatchOutcome outcome;
     const auto now = std::chrono::system_clock::now();
+    const int64_t commit = ++last_commit_;
     for (const Twin& twin : batch.twins) {
       twins_[twin.global_asset_id] = StoredTwin{twin, false};
       created_.emplace(twin.global_asset_id, now);
@@ -45,6 +53,7 @@ class MemoryStateStore final : public StateStore {
       }
       stored = StoredAspect{
           aspect.global_asset_id, aspect.aspect_urn, aspect.payload, hash, ++last_sequence_, false};
+      commit_of_[{aspect.global_asset_id, aspect.aspect_urn}] = commit;
       ++outcome.aspects_changed;
     }
     for (const Withdrawal& withdrawal : batch.withdrawals) {
@@ -57,6 +66,7 @@ class MemoryStateStore final : public StateStore {
         if (it->second.withdrawn) continue;
         it->second.withdrawn = true;
         it->second.change_sequence = ++last_sequence_;
+        commit_of_[it->first] = commit;
       }
     }
     // A row the batch quarantines again stays in quarantine, whatever else clears it.
@@ -103,17 +113,31 @@ class MemoryStateStore final : public StateStore {
     return std::optional<StoredAspect>(it->second);
   }
 
-  Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) override {
+  Result<std::vector<AspectChange>> changes(const ChangeQuery& query) override {
     std::lock_guard lock(mutex_);
-    std::map<int64_t, const StoredAspect*> ordered;
+    std::map<ChangePosition, AspectChange> ordered;
     for (const auto& [key, stored] : aspects_) {
-      if (stored.change_sequence > after) ordered.emplace(stored.change_sequence, &stored);
+      const ChangePosition position{commit_of_.at(key), stored.change_sequence};
+      if (position <= query.after) continue;
+      if (!query.aspect_urns.empty() &&
+          std::find(query.aspect_urns.begin(), query.aspect_urns.end(), key.second) ==
+              query.aspect_urns.end()) {
+        continue;
+      }
+      if (query.visible_to_any && !visibleToOne(twins_.at(key.first).twin, *query.visible_to_any)) {
+        continue;
+      }
+      ordered.emplace(position, AspectChange{key.first, key.second, stored.content_hash,
+                                             stored.withdrawn, position});
+      if (ordered.size() > query.limit) ordered.erase(std::prev(ordered.end()));
     }
-    std::vector<StoredAspect> out;
-    for (auto it = ordered.begin(); it != ordered.end() && out.size() < limit; ++it) {
-      out.push_back(*it->second);
-    }
+    std::vector<AspectChange> out;
+    for (auto& [position, change] : ordered) out.push_back(std::move(change));
     return out;
+  }
+
+  std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
+    return subscribers_->subscribe(std::move(on_change));
   }
 
   Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
@@ -123,11 +147,7 @@ class MemoryStateStore final : public StateStore {
          ++it) {
       const auto& [id, stored] = *it;
       if (stored.withdrawn || (query.global_asset_id && *query.global_asset_id != id)) continue;
-      const auto& visible = stored.twin.visible_to;
-      const bool visible_to_one = std::any_of(
-          query.visible_to_any.begin(), query.visible_to_any.end(), [&](const std::string& who) {
-            return std::find(visible.begin(), visible.end(), who) != visible.end();
-          });
+      const bool visible_to_one = visibleToOne(stored.twin, query.visible_to_any);
       const auto& ids = stored.twin.specific_asset_ids;
       const bool has_all_ids =
           std::all_of(query.with_asset_ids.begin(), query.with_asset_ids.end(),
@@ -182,13 +202,23 @@ class MemoryStateStore final : public StateStore {
   }
 
  private:
+  static bool visibleToOne(const Twin& twin, const std::vector<std::string>& partners) {
+    return std::any_of(partners.begin(), partners.end(), [&](const std::string& who) {
+      return std::find(twin.visible_to.begin(), twin.visible_to.end(), who) !=
+             twin.visible_to.end();
+    });
+  }
+
   std::mutex mutex_;
   std::map<std::string, StoredTwin> twins_;
   std::map<std::string, std::chrono::system_clock::time_point> created_;
   std::map<std::pair<std::string, std::string>, StoredAspect> aspects_;
   std::map<std::pair<std::string, std::string>, SyncWatermark> watermarks_;
   std::map<std::tuple<std::string, std::string, std::string>, StoredQuarantineEntry> quarantine_;
+  std::map<std::pair<std::string, std::string>, int64_t> commit_of_;  // of each aspect's change
   int64_t last_sequence_ = 0;
+  int64_t last_commit_ = 0;
+  const std::shared_ptr<ChangeSubscribers> subscribers_ = std::make_shared<ChangeSubscribers>();
 };
 
 }  // namespace

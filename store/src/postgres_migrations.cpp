@@ -187,6 +187,15 @@ CREATE TABLE cxgw_transfers (
 CREATE INDEX cxgw_transfers_by_agreement
   ON cxgw_transfers (agreement_id, created_at DESC, id COLLATE "C");
 )sql"},
+    // The change feed's order (state_store.hpp, ChangePosition): the id of the transaction that
+    // wrote an aspect's change, then its change sequence. Sequence numbers are drawn while a batch
+    // is written, before it commits, so on their own they do not follow commit order; a reader
+    // lists only changes of transactions older than every transaction still running, whose set
+    // can no longer grow.
+    {5, "aspect changes carry the id of their transaction", R"sql(
+ALTER TABLE cxgw_aspects ADD COLUMN change_commit xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX cxgw_aspects_by_position ON cxgw_aspects (change_commit, change_sequence);
+)sql"},
 };
 
 // Arbitrary constant for pg_advisory_xact_lock while migrating.

@@ -1,17 +1,21 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <pqxx/pqxx>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "array_literal.hpp"
+#include "change_subscribers.hpp"
 #include "cxgw/core/digest.hpp"
+#include "cxgw/core/logging.hpp"
 #include "orphaned_aspect.hpp"
 #include "postgres_migrations.hpp"
 
@@ -28,6 +32,9 @@ CREATE TEMP TABLE cxgw_stage_aspects (seq bigserial, global_asset_id text, aspec
 CREATE TEMP TABLE cxgw_stage_quarantine (seq bigserial, row_key text, aspect_urn text,
   field text, reason text, payload text) ON COMMIT DELETE ROWS;
 )sql";
+
+// The NOTIFY channel of commits that changed aspects; StateStore::onChange() listens on it.
+constexpr const char* kChangeChannel = "cxgw_store_changes";
 
 Error storeError(const std::exception& e) {
   return postgresError("PostgreSQL store", e);
@@ -64,6 +71,11 @@ class PostgresStateStore final : public StateStore {
  public:
   explicit PostgresStateStore(PostgresStateStoreOptions options) : options_(std::move(options)) {}
 
+  ~PostgresStateStore() override {
+    stopping_ = true;
+    if (listener_.joinable()) listener_.join();
+  }
+
   Status open() {
     try {
       connect();
@@ -93,6 +105,9 @@ class PostgresStateStore final : public StateStore {
           if (Status status = turn(); !status) return status.error();
         }
         mergeShared(tx, batch, quarantined, merged);
+        if (merged.aspects_changed > 0 || merged.twins_withdrawn > 0) {
+          tx.exec_params("SELECT pg_notify($1, '')", kChangeChannel);  // sent on commit
+        }
         if (options_.before_commit) {
           if (Status status = options_.before_commit(); !status) return status.error();
         }
@@ -167,23 +182,43 @@ class PostgresStateStore final : public StateStore {
     }
   }
 
-  Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) override {
+  Result<std::vector<AspectChange>> changes(const ChangeQuery& query) override {
     std::lock_guard lock(mutex_);
     try {
       ensureConnected();
       pqxx::read_transaction tx(*connection_);
-      std::vector<StoredAspect> out;
+      std::vector<AspectChange> out;
+      // Only changes of transactions older than every one still running (the snapshot's xmin):
+      // no later commit can add a change at a position before theirs.
       for (const auto& row : tx.exec_params(
-               "SELECT global_asset_id, aspect_urn, payload, content_hash, change_sequence, "
-               "withdrawn FROM cxgw_aspects WHERE change_sequence > $1 ORDER BY change_sequence "
-               "LIMIT $2",
-               after, static_cast<int64_t>(limit))) {
-        out.push_back(toAspect(row));
+               "SELECT a.global_asset_id, a.aspect_urn, a.content_hash, a.withdrawn, "
+               "a.change_commit::text::bigint, a.change_sequence "
+               "FROM cxgw_aspects a JOIN cxgw_twins t ON t.global_asset_id = a.global_asset_id "
+               "WHERE (a.change_commit, a.change_sequence) > ($1::text::xid8, $2) "
+               "AND a.change_commit < pg_snapshot_xmin(pg_current_snapshot()) "
+               "AND ($3 = false OR t.visible_to && $4::text[]) "
+               "AND (cardinality($5::text[]) = 0 OR a.aspect_urn = ANY ($5::text[])) "
+               "ORDER BY a.change_commit, a.change_sequence LIMIT $6",
+               std::to_string(query.after.commit), query.after.sequence,
+               query.visible_to_any.has_value(),
+               arrayLiteral(query.visible_to_any.value_or(std::vector<std::string>{})),
+               arrayLiteral(query.aspect_urns), static_cast<int64_t>(query.limit))) {
+        out.push_back(AspectChange{row[0].as<std::string>(),
+                                   row[1].as<std::string>(),
+                                   row[2].as<std::string>(),
+                                   row[3].as<bool>(),
+                                   {row[4].as<int64_t>(), row[5].as<int64_t>()}});
       }
       return out;
     } catch (const std::exception& e) {
       return storeError(e);
     }
+  }
+
+  std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
+    auto subscription = subscribers_->subscribe(std::move(on_change));
+    std::call_once(listener_started_, [this] { listener_ = std::thread([this] { listen(); }); });
+    return subscription;
   }
 
   Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
@@ -301,6 +336,45 @@ class PostgresStateStore final : public StateStore {
   }
 
   void connect() { connection_ = std::make_unique<pqxx::connection>(options_.connection_string); }
+
+  // The listener thread: LISTENs on kChangeChannel on a connection of its own and tells the
+  // subscribers of every notification. A lost connection is reopened with a growing pause;
+  // once listening again, it tells them too, since commits may have gone unheard meanwhile.
+  void listen() {
+    constexpr std::chrono::milliseconds kPoll{200};
+    std::chrono::milliseconds pause{100};
+    bool reported = false;
+    while (!stopping_) {
+      try {
+        pqxx::connection connection(options_.connection_string);
+        {
+          pqxx::nontransaction tx(connection);
+          tx.exec0(std::string("LISTEN ") + kChangeChannel);
+        }
+        if (reported) logInfo("store change notifications restored", {});
+        reported = false;
+        pause = std::chrono::milliseconds(100);
+        subscribers_->notifyAll();
+        while (!stopping_) {
+          if (connection.await_notification(0, kPoll.count() * 1000) > 0) {
+            while (connection.get_notifs() > 0) {
+            }
+            subscribers_->notifyAll();
+          }
+        }
+      } catch (const std::exception& e) {
+        if (!reported) {
+          logWarn("store change notifications lost; reconnecting", {{"reason", e.what()}});
+          reported = true;
+        }
+        for (auto slept = std::chrono::milliseconds(0); slept < pause && !stopping_;
+             slept += std::chrono::milliseconds(50)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+      }
+    }
+  }
 
   // A connection for one commit, with its own staging tables; at most kWriters exist.
   std::unique_ptr<pqxx::connection> acquireWriter() {
@@ -507,7 +581,8 @@ class PostgresStateStore final : public StateStore {
       tx.exec0(R"sql(
         UPDATE cxgw_aspects a
            SET payload = s.payload, content_hash = s.content_hash, withdrawn = false,
-               change_sequence = nextval('cxgw_change_sequence'), updated_at = now()
+               change_sequence = nextval('cxgw_change_sequence'),
+               change_commit = pg_current_xact_id(), updated_at = now()
           FROM (SELECT * FROM cxgw_stage_aspects ORDER BY seq) s
          WHERE a.global_asset_id = s.global_asset_id AND a.aspect_urn = s.aspect_urn)sql");
     }
@@ -547,7 +622,8 @@ class PostgresStateStore final : public StateStore {
                                     .affected_rows();
       tx.exec_params0(
           "UPDATE cxgw_aspects SET withdrawn = true, updated_at = now(), "
-          "change_sequence = nextval('cxgw_change_sequence') "
+          "change_sequence = nextval('cxgw_change_sequence'), "
+          "change_commit = pg_current_xact_id() "
           "WHERE NOT withdrawn AND global_asset_id = ANY ($1::text[])",
           id_array);
     }
@@ -604,6 +680,10 @@ class PostgresStateStore final : public StateStore {
   std::condition_variable writer_released_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_writers_;
   size_t writers_ = 0;  // connected writers, idle or in use
+  const std::shared_ptr<ChangeSubscribers> subscribers_ = std::make_shared<ChangeSubscribers>();
+  std::once_flag listener_started_;
+  std::thread listener_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace

@@ -84,9 +84,15 @@ class DemoMapping : public testing::PostgresTestSuite {
   // Every stored payload, by aspect URN.
   std::map<std::string, std::vector<std::string>> payloads() {
     std::map<std::string, std::vector<std::string>> out;
-    auto changes = store_->changesSince(0, 1'000'000);
+    store::ChangeQuery all;
+    all.limit = 1'000'000;
+    auto changes = store_->changes(all);
     EXPECT_TRUE(changes.ok());
-    for (const auto& aspect : changes.value()) out[aspect.aspect_urn].push_back(aspect.payload);
+    for (const auto& change : changes.value()) {
+      auto aspect = store_->aspect(change.global_asset_id, change.aspect_urn);
+      EXPECT_TRUE(aspect.ok() && aspect.value());
+      if (aspect.ok() && aspect.value()) out[change.aspect_urn].push_back(aspect.value()->payload);
+    }
     return out;
   }
 

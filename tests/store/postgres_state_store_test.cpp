@@ -1,6 +1,8 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
+#include <atomic>
 #include <future>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -60,9 +62,72 @@ TEST_F(PostgresStateStore, FailureBeforeCommitLosesNothingAndDuplicatesNothing) 
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts.value().twins, 1U);
   EXPECT_EQ(counts.value().aspects, 1U);
-  auto changes = store.changesSince(0, 10);
+  auto changes = store.changes({});
   ASSERT_TRUE(changes.ok());
   EXPECT_EQ(changes.value().size(), 1U);
+}
+
+// Two batches written at once: the first draws its change sequences first but commits last.
+// A reader that resumes after the last position it saw must still get the first batch's
+// changes, so none may be listed before the first batch has committed.
+TEST_F(PostgresStateStore, ChangeFeedWaitsForEarlierTransactionsAndSkipsNothing) {
+  auto store = create();
+  ASSERT_TRUE(store);
+  ASSERT_GE(store->parallelCommits(), 2U);
+  SyncBatch early = batchFor("erp", "early");
+  early.twins = {Twin{"e", "e", "PartInstance", {}, {"BPNL000000000OEM"}}};
+  early.aspects = {{"e", "urn:samm:x.y:1.0.0#A", "1"}};
+  SyncBatch late = batchFor("erp", "late");
+  late.twins = {Twin{"l", "l", "PartInstance", {}, {"BPNL000000000OEM"}}};
+  late.aspects = {{"l", "urn:samm:x.y:1.0.0#A", "2"}};
+
+  std::promise<void> early_written;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  auto early_commit = std::async(std::launch::async, [&] {
+    return store->commit(early, [&]() -> Status {
+      early_written.set_value();
+      released.wait();
+      return {};
+    });
+  });
+  early_written.get_future().wait();
+  ASSERT_TRUE(store->commit(late).ok());
+
+  ChangeQuery reader;
+  auto seen = store->changes(reader);
+  ASSERT_TRUE(seen.ok()) << seen.error().describe();
+  EXPECT_TRUE(seen.value().empty())
+      << "listed the later commit while an earlier transaction could still commit before it";
+  for (const auto& change : seen.value()) reader.after = std::max(reader.after, change.position);
+
+  release.set_value();
+  ASSERT_TRUE(early_commit.get().ok());
+  auto rest = store->changes(reader);
+  ASSERT_TRUE(rest.ok());
+  std::vector<std::string> ids;
+  for (const auto& change : rest.value()) ids.push_back(change.global_asset_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"e", "l"}));
+}
+
+// The change notification crosses replicas: one replica commits, the other's subscriber hears.
+TEST_F(PostgresStateStore, ASubscriberHearsOfAnotherReplicasCommit) {
+  auto listening = create();
+  auto writing = create();
+  ASSERT_TRUE(listening && writing);
+  std::promise<void> heard;
+  std::atomic<bool> armed{false};
+  std::once_flag once;
+  auto subscription = listening->onChange([&] {
+    if (armed) std::call_once(once, [&] { heard.set_value(); });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it start listening
+  armed = true;
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {Twin{"a", "a", "PartInstance", {}, {}}};
+  batch.aspects = {{"a", "urn:samm:x.y:1.0.0#A", "{}"}};
+  ASSERT_TRUE(writing->commit(batch).ok());
+  EXPECT_EQ(heard.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
 TEST_F(PostgresStateStore, ReplicasShareStateAndMigrateOnce) {

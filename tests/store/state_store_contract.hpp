@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "cxgw/core/digest.hpp"
@@ -117,20 +119,102 @@ TYPED_TEST_P(StateStoreContract, ChangedPayloadMovesToTheEndOfTheChangeFeed) {
   update.aspects = {{"a", kSerialPart, "1-changed"}};
   EXPECT_EQ(this->commitOk(update).aspects_changed, 1U);
 
-  auto all = this->store_->changesSince(0, 100);
+  auto all = this->store_->changes({});
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all.value().size(), 3U);
-  EXPECT_EQ(all.value().back().payload, "1-changed");
+  EXPECT_EQ(all.value().back().global_asset_id, "a");
+  EXPECT_EQ(all.value().back().aspect_urn, kSerialPart);
+  EXPECT_EQ(all.value().back().content_hash, sha256Hex("1-changed"));
   for (size_t i = 1; i < all.value().size(); ++i) {
-    EXPECT_LT(all.value()[i - 1].change_sequence, all.value()[i].change_sequence);
+    EXPECT_LT(all.value()[i - 1].position, all.value()[i].position);
   }
-  auto page = this->store_->changesSince(all.value()[0].change_sequence, 1);
+  ChangeQuery next;
+  next.after = all.value()[0].position;
+  next.limit = 1;
+  auto page = this->store_->changes(next);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page.value().size(), 1U);
-  EXPECT_EQ(page.value()[0].change_sequence, all.value()[1].change_sequence);
-  auto none = this->store_->changesSince(all.value().back().change_sequence, 10);
+  EXPECT_EQ(page.value()[0].position, all.value()[1].position);
+  next.after = all.value().back().position;
+  next.limit = 10;
+  auto none = this->store_->changes(next);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none.value().empty());
+}
+
+TYPED_TEST_P(StateStoreContract, ChangesAreThoseOfThePartnersTwinsAndTheAskedAspects) {
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a", {"BPNL000000000OEM"}), this->twin("b", {"BPNL00000000OEM2"}),
+                 this->twin("c", {"BPNL000000000OEM", "BPNL00000000OEM2"})};
+  batch.aspects = {{"a", kSerialPart, "1"},
+                   {"b", kSerialPart, "2"},
+                   {"c", kSerialPart, "3"},
+                   {"a", kBom, "4"},
+                   {"c", kBom, "5"}};
+  this->commitOk(batch);
+  SyncBatch withdraw = batchFor("erp", "s");
+  withdraw.withdrawals = {{"a", "scrapped"}};
+  this->commitOk(withdraw);
+
+  const auto keys = [&](ChangeQuery query) {
+    std::vector<std::string> out;
+    auto found = this->store_->changes(query);
+    EXPECT_TRUE(found.ok());
+    if (!found.ok()) return out;
+    for (const auto& change : found.value()) {
+      out.push_back(change.global_asset_id + (change.aspect_urn == kBom ? "/bom" : "/serial") +
+                    (change.withdrawn ? "-" : ""));
+    }
+    return out;
+  };
+  ChangeQuery oem;
+  oem.visible_to_any = std::vector<std::string>{"BPNL000000000OEM"};
+  // a's aspects were withdrawn last, so they come last: a partner hears of the withdrawal.
+  EXPECT_EQ(keys(oem), (std::vector<std::string>{"c/serial", "c/bom", "a/serial-", "a/bom-"}));
+  ChangeQuery oem2_serials;
+  oem2_serials.visible_to_any = std::vector<std::string>{"BPNL00000000OEM2"};
+  oem2_serials.aspect_urns = {kSerialPart};
+  EXPECT_EQ(keys(oem2_serials), (std::vector<std::string>{"b/serial", "c/serial"}));
+  ChangeQuery nobody;
+  nobody.visible_to_any = std::vector<std::string>{};
+  EXPECT_TRUE(keys(nobody).empty()) << "an empty partner list sees nothing, never everything";
+  EXPECT_EQ(keys(ChangeQuery{}).size(), 5U) << "the gateway's own view: every twin";
+}
+
+TYPED_TEST_P(StateStoreContract, SubscribersHearOfCommitsThatChangeAspects) {
+  std::mutex mutex;
+  std::condition_variable heard;
+  int calls = 0;
+  auto subscription = this->store_->onChange([&] {
+    std::lock_guard lock(mutex);
+    ++calls;
+    heard.notify_all();
+  });
+  // Whatever the store says on subscribing (PostgreSQL: "I may have missed something" once it
+  // listens) is let pass before the commit, so that the wait below is for the commit's own call.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int before = 0;
+  {
+    std::lock_guard lock(mutex);
+    before = calls;
+  }
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a")};
+  batch.aspects = {{"a", kSerialPart, "1"}};
+  this->commitOk(batch);
+  std::unique_lock lock(mutex);
+  EXPECT_TRUE(heard.wait_for(lock, std::chrono::seconds(10), [&] { return calls > before; }))
+      << "no call after a commit that changed an aspect";
+  lock.unlock();
+  subscription.reset();
+  lock.lock();
+  const int after_unsubscribe = calls;
+  lock.unlock();
+  batch.aspects = {{"a", kSerialPart, "2"}};
+  this->commitOk(batch);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  lock.lock();
+  EXPECT_EQ(calls, after_unsubscribe) << "a call after the subscription ended";
 }
 
 TYPED_TEST_P(StateStoreContract, WithdrawalIsInTheChangeFeedAndUpsertRevives) {
@@ -330,16 +414,15 @@ TYPED_TEST_P(StateStoreContract, VisibleTwinsMatchEverySpecificAssetIdAndTheCrea
   EXPECT_EQ(idsOf(this->store_->visibleTwins(query)), std::vector<std::string>{"c"});
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
-                            VisibleTwinsAreThoseOfThePartnerInIdOrderAPageAtATime,
-                            VisibleTwinsMatchEverySpecificAssetIdAndTheCreationTime,
-                            PayloadBytesSurviveExactly, UnchangedPayloadKeepsItsChangeSequence,
-                            ChangedPayloadMovesToTheEndOfTheChangeFeed,
-                            WithdrawalIsInTheChangeFeedAndUpsertRevives,
-                            TwinUpsertReplacesAssetIdsAndVisibility,
-                            WatermarkIsKeptPerSourceAndStream,
-                            QuarantineCountsRepeatsAndClearsFixedRows,
-                            AspectOfUnknownTwinIsQuarantinedNotStored,
-                            RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined);
+REGISTER_TYPED_TEST_SUITE_P(
+    StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
+    VisibleTwinsAreThoseOfThePartnerInIdOrderAPageAtATime,
+    VisibleTwinsMatchEverySpecificAssetIdAndTheCreationTime, PayloadBytesSurviveExactly,
+    UnchangedPayloadKeepsItsChangeSequence, ChangedPayloadMovesToTheEndOfTheChangeFeed,
+    ChangesAreThoseOfThePartnersTwinsAndTheAskedAspects, SubscribersHearOfCommitsThatChangeAspects,
+    WithdrawalIsInTheChangeFeedAndUpsertRevives, TwinUpsertReplacesAssetIdsAndVisibility,
+    WatermarkIsKeptPerSourceAndStream, QuarantineCountsRepeatsAndClearsFixedRows,
+    AspectOfUnknownTwinIsQuarantinedNotStored,
+    RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined);
 
 }  // namespace cxgw::store

@@ -8,6 +8,15 @@
 // rows straight into their tables with COPY, updates changed ones from a COPY-filled staging
 // table, and leaves unchanged ones alone.
 //
+// Change feed: every aspect change records the id of its transaction (change_commit, xid8);
+// changes() orders by (change_commit, change_sequence) and lists only changes of transactions
+// older than every write transaction still running in the cluster (the snapshot's xmin), so a
+// change is listed once nothing can commit before it. The price: an open write transaction (a
+// sync batch, or a session left idle in a transaction) holds the feed back until it ends.
+// A commit that changed aspects sends NOTIFY cxgw_store_changes; onChange() LISTENs on a
+// connection of its own (a thread, started by the first subscription) and so hears the commits
+// of every replica.
+//
 // Reads share one connection, guarded by a mutex; commits use a pool of two more connections,
 // so that two commits can do their work at once (parallelCommits() is 2). A broken connection
 // is reopened on the next call. Errors (unreachable server, failed statement) come back as

@@ -11,6 +11,12 @@
 // - Withdrawing a twin marks it and all its aspects withdrawn, each aspect with a new change
 //   sequence, so that the change feed reports the withdrawal. Upserting a withdrawn twin
 //   revives it.
+// - changes() lists aspect changes in ChangePosition order, and lists a change only once no
+//   change can still commit at an earlier position. A reader that resumes after the last
+//   position it received therefore misses no change and sees none twice; an aspect changed
+//   again meanwhile is listed once, at its latest position.
+// - onChange() subscribers hear of every commit that changed an aspect (in PostgreSQL: a commit
+//   by any replica sharing the database), soon after it commits.
 // - Quarantine entries are keyed by (source, stream, row key); a row quarantined again updates
 //   its entry, and a row that later validates leaves quarantine.
 // - An aspect whose twin does not exist is not stored: it is quarantined (field
@@ -96,6 +102,42 @@ struct StoredAspect {
   bool withdrawn = false;
 };
 
+// Where a change sits in the store's history: ordered by the commit that made it, then by its
+// change sequence. `commit` numbers are the store's own (PostgreSQL: the writing transaction's
+// id; memory: a commit counter); partners only ever see positions inside opaque cursors.
+struct ChangePosition {
+  int64_t commit = 0;
+  int64_t sequence = 0;
+  friend auto operator<=>(const ChangePosition&, const ChangePosition&) = default;
+};
+
+// An aspect as the change feed reports it: what changed, without its payload.
+struct AspectChange {
+  std::string global_asset_id;
+  std::string aspect_urn;
+  std::string content_hash;
+  bool withdrawn = false;
+  ChangePosition position;
+};
+
+// The change feed's question: changes after a position, restricted to the twins one partner
+// may see and to some aspect models.
+struct ChangeQuery {
+  ChangePosition after;  // {} for the whole history
+  // Only aspects of twins whose visible_to names one of these (withdrawn twins included, so a
+  // partner hears of a withdrawal). nullopt: every twin, for the gateway's own use (cache
+  // invalidation), never for a partner's request.
+  std::optional<std::vector<std::string>> visible_to_any;
+  std::vector<std::string> aspect_urns;  // only these aspect models; empty: all
+  size_t limit = 100;
+};
+
+// Ends a subscription when destroyed.
+class ChangeSubscription {
+ public:
+  virtual ~ChangeSubscription() = default;
+};
+
 struct StoredTwin {
   Twin twin;
   bool withdrawn = false;
@@ -157,8 +199,14 @@ class StateStore {
   virtual Result<std::optional<StoredTwin>> twin(const std::string& global_asset_id) = 0;
   virtual Result<std::optional<StoredAspect>> aspect(const std::string& global_asset_id,
                                                      const std::string& aspect_urn) = 0;
-  // Aspects whose change sequence is greater than `after`, in sequence order, at most `limit`.
-  virtual Result<std::vector<StoredAspect>> changesSince(int64_t after, size_t limit) = 0;
+  // At most query.limit aspect changes after query.after that match it, in position order.
+  virtual Result<std::vector<AspectChange>> changes(const ChangeQuery& query) = 0;
+  // Calls `on_change` after commits that changed aspects, from a thread of the store's (never
+  // from inside commit()), possibly once for several commits, and also whenever the store may
+  // have missed telling (e.g. after its notification connection was restored). The callback
+  // must be quick and must not call back into the subscription. The subscription ends, and no
+  // call is running or will follow, when the returned handle is destroyed.
+  virtual std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) = 0;
   // At most query.limit twins that match `query`, ordered by global asset id.
   virtual Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) = 0;
   // Quarantined rows, of one source or (empty) of all, ordered by source, stream and row key.
