@@ -2,6 +2,7 @@
 
 #include "component_wiring.hpp"
 #include "cxgw/core/logging.hpp"
+#include "cxgw/gateway/dataplane/change_feed.hpp"
 #include "cxgw/gateway/dataplane/data_plane.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
 #include "cxgw/gateway/dsp/dsp_provider.hpp"
@@ -32,6 +33,7 @@ struct DspService::Parts {
   std::unique_ptr<gateway::EdrGate> gate;
   std::unique_ptr<gateway::DataPlane> data_plane;
   std::unique_ptr<gateway::dtr::TwinRegistry> registry;
+  std::unique_ptr<gateway::ChangeFeed> change_feed;
 };
 
 namespace {
@@ -135,6 +137,11 @@ Result<std::unique_ptr<DspService>> DspService::create(
     parts->registry = std::make_unique<gateway::dtr::TwinRegistry>(
         gateway::dtr::TwinRegistrySettings{config.dsp.public_url}, aspects,
         gateway::dtr::TwinRegistry::Dependencies{*p.gate, *twins, *p.visibility, *p.workers});
+    gateway::ChangeFeedSettings feed;
+    feed.public_url = config.dsp.public_url;
+    parts->change_feed = std::make_unique<gateway::ChangeFeed>(
+        feed, aspects,
+        gateway::ChangeFeed::Dependencies{*p.gate, *twins, *p.visibility, *p.workers});
   }
   return std::unique_ptr<DspService>(new DspService(std::move(parts)));
 }
@@ -142,8 +149,10 @@ Result<std::unique_ptr<DspService>> DspService::create(
 DspService::DspService(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 DspService::~DspService() {
-  // Stop the threads that use the other parts first.
+  // Stop the threads that use the other parts first: the change feed's, which post to the
+  // workers, then the workers.
   if (parts_) {
+    parts_->change_feed.reset();
     parts_->workers.reset();
     parts_->callbacks.reset();
   }
@@ -156,6 +165,7 @@ void DspService::addRoutes(gateway::Router& router) {
   }
   if (parts_->data_plane) parts_->data_plane->addRoutes(router);
   if (parts_->registry) parts_->registry->addRoutes(router);
+  if (parts_->change_feed) parts_->change_feed->addRoutes(router);
 }
 
 gateway::dsp::DspConsumer& DspService::consumer() {

@@ -2,7 +2,7 @@
 // The Dataspace Protocol side of cxgw, wired from the configuration (dsp.*): partner registry
 // and mutual-TLS authenticator, policy decision point over the live policy library, process
 // store, EDR token issuer, outbound HTTPS client and callback dispatcher, the provider, the
-// consumer, and the data plane and twin registry behind the EDRs the provider hands out.
+// consumer, and the data plane, twin registry and change feed behind the EDRs the provider hands out.
 // `cxgw serve` adds all their routes; `cxgw fetch` uses the consumer. Built once at start; the
 // routes it adds use it until the server stops, so it must outlive the server.
 
@@ -33,8 +33,8 @@ class DspService {
                                                     store::StateStore* twins);
   ~DspService();
 
-  // The provider's routes and the consumer's callback routes, both versions, the data plane's
-  // and the registry's.
+  // The provider's routes and the consumer's callback routes, both versions, the data plane's,
+  // the registry's and the change feed's.
   void addRoutes(gateway::Router& router);
   gateway::dsp::DspConsumer& consumer();
 

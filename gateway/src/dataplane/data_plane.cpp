@@ -84,17 +84,10 @@ struct DataPlane::Impl {
 
   // --- submodel payloads ----------------------------------------------------------------------
 
-  static HttpResponse answer(const HttpRequest& request, const EdrRefusal& refusal) {
-    HttpResponse response =
-        HttpResponse::error(refusal.status, refusal.code, refusal.message, request.request_id);
-    if (refusal.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return response;
-  }
-
   HttpResponse refuse(const HttpRequest& request, const EdrRefusal& refusal,
                       const EdrClaims* claims, const std::string& twin_id) {
     deps.gate.refuse(request, refusal, claims, twin_id);
-    return answer(request, refusal);
+    return refusal.toResponse(request);
   }
 
   HttpResponse submodel(const HttpRequest& request) {
@@ -102,7 +95,7 @@ struct DataPlane::Impl {
     const auto twin_id = base64UrlDecode(request.path_params.at("shell"));
     const std::string twin = twin_id.value_or(std::string());
     EdrAdmission admission = deps.gate.admit(request, asset_id, twin);
-    if (!admission.grant) return answer(request, admission.refusal);
+    if (!admission.grant) return admission.refusal.toResponse(request);
 
     const EdrGrant& grant = *admission.grant;
     const EdrClaims& c = grant.claims;
@@ -142,7 +135,7 @@ struct DataPlane::Impl {
       r.reason = !aspect.value() ? "twin has no such aspect" : "aspect withdrawn";
       return refuse(request, r, &c, twin);
     }
-    if (auto refusal = deps.gate.permit(request, grant, twin)) return answer(request, *refusal);
+    if (auto refusal = deps.gate.permit(request, grant, twin)) return refusal->toResponse(request);
     return HttpResponse::json(200, aspect.value()->payload);
   }
 
@@ -194,7 +187,7 @@ struct DataPlane::Impl {
       return invalid("refresh token of another partner");
     }
     auto transfer = deps.gate.processes().transfer(claims.value().transfer_process_id);
-    if (!transfer) return answer(request, EdrRefusal::storeDown(transfer.error()));
+    if (!transfer) return EdrRefusal::storeDown(transfer.error()).toResponse(request);
     if (auto why = EdrGate::revoked(transfer.value(), claims.value())) return invalid(*why);
     if (claims.value().token_id != refreshTokenId(*transfer.value())) {
       return invalid("refresh token already used");
@@ -203,7 +196,7 @@ struct DataPlane::Impl {
     auto moved = deps.gate.processes().updateTransfer(*transfer.value());
     if (!moved) {
       if (moved.error().code == ErrorCode::kConflict) return invalid("refresh token already used");
-      return answer(request, EdrRefusal::storeDown(moved.error()));
+      return EdrRefusal::storeDown(moved.error()).toResponse(request);
     }
     const EdrTokens tokens =
         issueEdrTokens(deps.gate.tokens(), moved.value(), now, settings.access_lifetime);

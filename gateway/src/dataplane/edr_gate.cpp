@@ -11,6 +11,12 @@ EdrRefusal EdrRefusal::storeDown(const Error& error) {
           "store: " + error.describe()};
 }
 
+HttpResponse EdrRefusal::toResponse(const HttpRequest& request) const {
+  HttpResponse response = HttpResponse::error(status, code, message, request.request_id);
+  if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
 EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_id,
                             std::string_view twin_id) const {
   EdrAdmission admission;

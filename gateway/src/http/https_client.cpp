@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -264,6 +265,9 @@ struct HttpsClient::Impl {
                                      http::request<http::string_body>& message,
                                      const OutboundRequest& request, const Target& to,
                                      bool& unanswered, bool& reusable) const;
+  // The response to a request with on_body, once the request is written.
+  Result<OutboundResponse> streamResponse(Connection& connection, const OutboundRequest& request,
+                                          bool& unanswered) const;
   Error handshakeError(beast::error_code ec, SSL* ssl, const std::string& authority) const;
 
   std::unique_ptr<Connection> takeIdle(const std::string& authority) const;
@@ -393,6 +397,8 @@ Result<OutboundResponse> HttpsClient::Impl::roundTrip(Connection& connection,
     return unavailable("sending the request to " + request.url + " failed: " + ec.message());
   }
 
+  if (request.on_body) return streamResponse(connection, request, unanswered);
+
   http::response_parser<http::string_body> parser;
   parser.header_limit(kMaxResponseHeaderBytes);
   parser.body_limit(settings.max_response_bytes);
@@ -435,6 +441,53 @@ Result<OutboundResponse> HttpsClient::Impl::roundTrip(Connection& connection,
   return response;
 }
 
+Result<OutboundResponse> HttpsClient::Impl::streamResponse(Connection& connection,
+                                                           const OutboundRequest& request,
+                                                           bool& unanswered) const {
+  auto& stream = connection.stream;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  const auto silent = [&] {
+    return unavailable("no data from " + request.url + " for " + millis(settings.request_timeout) +
+                       " (request_timeout)");
+  };
+  http::response_parser<http::buffer_body> parser;
+  parser.header_limit(kMaxResponseHeaderBytes);
+  parser.body_limit(boost::none);
+  beast::flat_buffer buffer;
+  beast::error_code ec = complete(connection.io, [&](auto handler) {
+    http::async_read_header(stream, buffer, parser, std::move(handler));
+  });
+  if (ec == beast::error::timeout) return silent();
+  if (ec) {
+    unanswered = !parser.got_some();
+    return unavailable("reading the response from " + request.url + " failed: " + ec.message());
+  }
+  OutboundResponse response;
+  response.status = parser.get().result_int();
+  for (const auto& field : parser.get()) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    response.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  std::array<char, 16384> piece{};
+  while (!parser.is_done()) {
+    parser.get().body().data = piece.data();
+    parser.get().body().size = piece.size();
+    tcp_layer.expires_after(settings.request_timeout);
+    ec = complete(connection.io, [&](auto handler) {
+      http::async_read_some(stream, buffer, parser, std::move(handler));  // what has arrived
+    });
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == beast::error::timeout) return silent();
+    if (ec) {
+      return unavailable("reading the response from " + request.url + " failed: " + ec.message());
+    }
+    const size_t bytes = piece.size() - parser.get().body().size;
+    if (bytes > 0 && !request.on_body(std::string_view(piece.data(), bytes))) break;
+  }
+  return response;
+}
+
 Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& request) const {
   const auto started = SteadyClock::now();
   auto target = parseTarget(request.url);
@@ -463,11 +516,12 @@ Result<OutboundResponse> HttpsClient::Impl::exchange(const OutboundRequest& requ
     connection = std::move(connected).value();
     response = roundTrip(*connection, message, request, to, unanswered, reusable);
   }
+  if (request.on_body) reusable = false;
   if (response && reusable && settings.keep_alive) {
     keepIdle(to.authority, std::move(connection));
     return response;
   }
-  if (response) {
+  if (response && !request.on_body) {  // a stream left early would have more to read first
     auto& tcp_layer = beast::get_lowest_layer(connection->stream);
     tcp_layer.expires_after(kCloseTimeout);
     complete(connection->io,

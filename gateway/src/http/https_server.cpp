@@ -165,14 +165,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
-  // Posted by the server when shutdown begins.
+  // Posted by the server when shutdown begins. A streamed body is asked to end, so that its
+  // last chunk goes out before the connection closes.
   void drain() {
     draining_ = true;
+    if (body_stream_) body_stream_->close();
     if (!in_flight_) beast::get_lowest_layer(stream_).cancel();
   }
 
   // Posted by the server when the grace period has run out.
   void cut() {
+    if (body_stream_) body_stream_->close();
     beast::error_code ignored;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(stream_).close();
@@ -360,6 +363,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(HttpResponse response) {
     if (draining_) keep_alive_ = false;
+    if (response.stream) {
+      if (!head_) return writeStreamHead(std::move(response));
+      response.stream->close();
+      response.stream.reset();
+    }
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(11);
     message->result(response.status);
@@ -381,6 +389,63 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(
         stream_, *message,
         [self = shared_from_this(), message](beast::error_code ec, size_t) { self->onWrite(ec); });
+  }
+
+  // --- a streamed body: the header, then one chunk per piece, then the last chunk -----------
+
+  void writeStreamHead(HttpResponse response) {
+    body_stream_ = std::move(response.stream);
+    auto message = std::make_shared<http::response<http::empty_body>>();
+    message->version(11);
+    message->result(response.status);
+    message->set(http::field::server, "cxgw");
+    message->set("X-Request-Id", request_id_);
+    if (!response.content_type.empty()) {
+      message->set(http::field::content_type, response.content_type);
+    }
+    for (auto& [name, value] : response.headers) message->set(name, value);
+    message->keep_alive(keep_alive_);
+    message->chunked(true);
+    status_ = response.status;
+    bytes_out_ = 0;
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
+    beast::get_lowest_layer(stream_).expires_after(limits().write_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), message, serializer](
+                                 beast::error_code ec, size_t) { self->onStreamWritten(ec); });
+  }
+
+  void onStreamWritten(beast::error_code ec) {
+    if (ec) {
+      body_stream_->close();
+      body_stream_.reset();
+      keep_alive_ = false;
+      return onWrite(ec);
+    }
+    // Waiting for the next piece is not a write: no deadline until there is something to send.
+    beast::get_lowest_layer(stream_).expires_never();
+    body_stream_->next([self = shared_from_this()](std::optional<std::string> piece) {
+      net::post(self->stream_.get_executor(), [self, piece = std::move(piece)]() mutable {
+        self->onStreamPiece(std::move(piece));
+      });
+    });
+  }
+
+  void onStreamPiece(std::optional<std::string> piece) {
+    beast::get_lowest_layer(stream_).expires_after(limits().write_timeout);
+    if (!piece) {
+      body_stream_.reset();
+      return net::async_write(
+          stream_, http::make_chunk_last(),
+          [self = shared_from_this()](beast::error_code ec, size_t) { self->onWrite(ec); });
+    }
+    if (piece->empty()) return onStreamWritten({});  // an empty chunk would end the body
+    bytes_out_ += piece->size();
+    auto data = std::make_shared<std::string>(std::move(*piece));
+    net::async_write(stream_, http::make_chunk(net::buffer(*data)),
+                     [self = shared_from_this(), data](beast::error_code ec, size_t) {
+                       self->onStreamWritten(ec);
+                     });
   }
 
   void onWrite(beast::error_code ec) {
@@ -434,6 +499,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<PeerCertificate> peer_;
+  std::shared_ptr<ResponseStream> body_stream_;  // while a streamed body is being sent
   std::string remote_address_;
   bool in_flight_ = false;
   bool draining_ = false;

@@ -44,6 +44,8 @@ struct EdrRefusal {
   std::string reason;   // for the audit trail
 
   static EdrRefusal storeDown(const Error& error);
+  // The gateway's JSON error answer to `request` (with WWW-Authenticate: Bearer on a 401).
+  HttpResponse toResponse(const HttpRequest& request) const;
 };
 
 // A request whose token passed admit(): who asks, under which agreement.

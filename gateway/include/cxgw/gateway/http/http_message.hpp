@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,11 +46,28 @@ struct HttpRequest {
   std::optional<std::string_view> queryParam(std::string_view name) const;
 };
 
+// The body of a response sent as it is produced, e.g. a Server-Sent Events stream: the server
+// writes the header at once, then asks for the body piece by piece and sends each piece as an
+// HTTP/1.1 chunk, until the stream says it is complete.
+class ResponseStream {
+ public:
+  using Deliver = std::function<void(std::optional<std::string>)>;
+  virtual ~ResponseStream() = default;
+  // Asks for the next piece. Call `deliver` exactly once, from any thread, when the piece is
+  // ready: with its bytes, or with nullopt when the body is complete. The server asks again only
+  // after `deliver` has run and the piece is written, so a stream may take as long as it likes.
+  virtual void next(Deliver deliver) = 0;
+  // The connection is ending (the client left, a write failed, or the server shuts down): answer
+  // a pending next() with nullopt soon and produce nothing more. Any thread, any number of times.
+  virtual void close() = 0;
+};
+
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::string body;  // ignored when `stream` is set
+  std::shared_ptr<ResponseStream> stream;
 
   static HttpResponse json(unsigned status, std::string body);
   static HttpResponse text(unsigned status, std::string body, std::string content_type);

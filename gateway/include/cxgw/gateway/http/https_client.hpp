@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,11 @@ struct OutboundRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type = "application/json";  // sent when the body is not empty
+  // When set, the response body is not collected: each piece is handed to on_body as it
+  // arrives (a Server-Sent Events stream, say), with request_timeout as the longest silence
+  // allowed between pieces instead of a limit on the whole exchange, and no max_response_bytes.
+  // Returning false ends the exchange early. The connection is never reused afterwards.
+  std::function<bool(std::string_view)> on_body;
 };
 
 struct OutboundResponse {

@@ -8,10 +8,16 @@
 // (X-Request-Id, reused from the client when it is a sane token), writes one access-log line per
 // request, and records metrics in the registry it is given.
 //
+// A response with a ResponseStream (http_message.hpp) is sent with chunked transfer encoding:
+// each piece the stream delivers is one chunk, written under the write deadline; waiting for a
+// piece has no deadline (a stream that may wait long sends its own keep-alive pieces, which
+// also reveal a client that has gone). The access-log line is written when the body ends.
+//
 // Graceful shutdown (shutdown(), or SIGTERM/SIGINT under run(true)): the listener closes at
 // once; connections with no request in flight close at once; a request whose first bytes have
 // arrived is read, handled and answered (with Connection: close), for up to
-// settings.shutdown_grace; after that, remaining connections are cut.
+// settings.shutdown_grace; a streamed body is asked to end (ResponseStream::close()); after
+// that, remaining connections are cut.
 //
 // Thread-safety: create() and the setters on one thread; shutdown(), draining(), port() from
 // any thread.
