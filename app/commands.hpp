@@ -50,6 +50,10 @@ struct FetchArguments {
   // set ("name=value", e.g. "partInstanceId=SN-2"): find the part in the provider's twin
   // registry and print its descriptors and the payloads of its submodels
   std::string part;
+  bool changes = false;         // print the --asset's change feed, one change per line
+  std::string since;            // with changes: resume after this cursor
+  unsigned follow_seconds = 0;  // with changes: then follow the stream this long
+  unsigned max_changes = 0;     // with follow: stop after this many streamed changes (0: no limit)
   bool verbose = false;
 };
 int runFetch(const FetchArguments& arguments);

@@ -2,8 +2,8 @@
 // The Dataspace Protocol side of cxgw, wired from the configuration (dsp.*): partner registry
 // and mutual-TLS authenticator, policy decision point over the live policy library, process
 // store, EDR token issuer, outbound HTTPS client and callback dispatcher, the provider, the
-// consumer, and the data plane, twin registry and change feed behind the EDRs the provider hands out.
-// `cxgw serve` adds all their routes; `cxgw fetch` uses the consumer. Built once at start; the
+// consumer, and the data plane, twin registry and change feed behind the EDRs the provider hands
+// out. `cxgw serve` adds all their routes; `cxgw fetch` uses the consumer. Built once at start; the
 // routes it adds use it until the server stops, so it must outlive the server.
 
 #include <functional>

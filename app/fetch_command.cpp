@@ -2,11 +2,13 @@
 // against a provider's DSP endpoint, reusing a valid agreement and EDR from the store; then the
 // twin's aspect payload from the provider's data plane, or the Endpoint Data Reference. With
 // --part, the part's shell descriptors from the provider's twin registry and the payload of each
-// submodel (dtr/part_finder.hpp).
+// submodel (dtr/part_finder.hpp). With --changes, the aspect's change feed, paged, then followed
+// as a Server-Sent Events stream.
 
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <iomanip>
 #include <iostream>
@@ -80,6 +82,66 @@ std::string partsJson(const std::vector<gateway::dtr::FoundPart>& parts) {
   return buffer.GetString();
 }
 
+// The change feed of the EDR's aspect (dataplane/change_feed.hpp), one change per line: pages
+// from `since` until caught up, then, with follow_seconds, the event stream. 0 or 1.
+int printChanges(const gateway::dsp::DspConsumer& consumer,
+                 const gateway::dsp::EndpointDataReference& edr, const FetchArguments& arguments) {
+  std::string cursor = arguments.since;
+  for (bool more = true; more;) {
+    auto page = consumer.pull(
+        edr, "/changes?limit=1000" + (cursor.empty() ? std::string() : "&since=" + cursor));
+    if (!page) {
+      std::cerr << "cxgw: fetch: " << page.error().describe() << "\n";
+      return 1;
+    }
+    rapidjson::Document document;
+    document.Parse(page.value().c_str());
+    if (document.HasParseError() || !document.IsObject() || !document.HasMember("changes") ||
+        !document["changes"].IsArray() || !document.HasMember("cursor") ||
+        !document["cursor"].IsString()) {
+      std::cerr << "cxgw: fetch: the provider's change feed answered no change page\n";
+      return 1;
+    }
+    for (const auto& change : document["changes"].GetArray()) {
+      rapidjson::StringBuffer line;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(line);
+      change.Accept(writer);
+      std::cout << line.GetString() << "\n";
+    }
+    cursor = document["cursor"].GetString();
+    more = document.HasMember("more") && document["more"].IsTrue();
+  }
+  std::cout.flush();
+  if (arguments.follow_seconds == 0) {
+    std::cerr << "cursor: " << cursor << "\n";
+    return 0;
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(arguments.follow_seconds);
+  unsigned streamed = 0;
+  const auto remaining = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+  };
+  const Status followed = consumer.follow(
+      edr, "/changes", cursor, remaining(), [&](const gateway::ServerSentEvent& event) {
+        if (!event.comment_only && !event.data.empty()) {
+          std::cout << event.data << std::endl;
+          if (!event.id.empty()) cursor = event.id;
+          ++streamed;
+        }
+        return remaining().count() > 0 &&
+               (arguments.max_changes == 0 || streamed < arguments.max_changes);
+      });
+  std::cerr << "cursor: " << cursor << "\n";
+  // Silence until the deadline ends the stream the way it should.
+  if (!followed && remaining().count() > 0) {
+    std::cerr << "cxgw: fetch: " << followed.error().describe() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int runFetch(const FetchArguments& arguments) {
@@ -107,6 +169,12 @@ int runFetch(const FetchArguments& arguments) {
       std::cerr << "cxgw: fetch: --twin goes with --asset, not with --part\n";
       return 2;
     }
+  }
+  if (arguments.since.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+      std::string::npos) {
+    std::cerr << "cxgw: fetch: --since must be a cursor of the change feed (base64url)\n";
+    return 2;
   }
   gateway::dsp::DspVersion version = gateway::dsp::DspVersion::k2025_1;
   if (arguments.dsp_version == "v0.8") {
@@ -165,6 +233,7 @@ int runFetch(const FetchArguments& arguments) {
     return 1;
   }
   const gateway::dsp::FetchOutcome& o = outcome.value();
+  if (arguments.changes) return printChanges(service.value()->consumer(), o.edr, arguments);
   std::optional<Result<std::string>> payload;
   std::chrono::microseconds pull_latency{0};
   if (!arguments.twin_id.empty()) {

@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
       "Act as a DSP consumer: catalog, contract negotiation and transfer against a provider, "
       "reusing a valid agreement and EDR; then GET the --twin's aspect payload with the EDR and "
       "print it, or without --twin print the Endpoint Data Reference as JSON. With --part, look "
-      "the part up in the provider's twin registry and fetch each of its submodels");
+      "the part up in the provider's twin registry and fetch each of its submodels. With "
+      "--changes, print the aspect's change feed (and --follow it)");
   fetch
       ->add_option("-c,--config", fetch_arguments.config_file,
                    "Gateway YAML config (its certificate, dsp.public_url for the answers, "
@@ -166,8 +167,29 @@ int main(int argc, char** argv) {
   fetch->add_option("--dsp-version", fetch_arguments.dsp_version, "Wire format of --provider")
       ->type_name("2025-1|v0.8")
       ->capture_default_str();
-  fetch->add_option("--twin", fetch_arguments.twin_id,
-                    "Global asset id of a twin: print its payload of the --asset aspect model");
+  auto* fetch_twin =
+      fetch->add_option("--twin", fetch_arguments.twin_id,
+                        "Global asset id of a twin: print its payload of the --asset aspect model");
+  auto* fetch_changes = fetch->add_flag(
+      "--changes", fetch_arguments.changes,
+      "Print the change feed of the --asset aspect model, one change per line (JSON), from "
+      "--since or from the beginning (every aspect we may see once, then what changed)");
+  fetch
+      ->add_option("--since", fetch_arguments.since,
+                   "With --changes: the cursor of the last change already seen")
+      ->needs(fetch_changes);
+  fetch
+      ->add_option("--follow", fetch_arguments.follow_seconds,
+                   "With --changes: then keep the stream open for up to SECONDS and print "
+                   "changes as they happen")
+      ->needs(fetch_changes)
+      ->check(CLI::Range(1, 86400));
+  fetch
+      ->add_option("--max-changes", fetch_arguments.max_changes,
+                   "With --follow: stop after this many changes have arrived on the stream")
+      ->needs(fetch_changes);
+  fetch_changes->excludes(fetch_part);
+  fetch_changes->excludes(fetch_twin);
   fetch->add_flag("-v,--verbose", fetch_arguments.verbose, "Print each step with its latency");
 
   try {

@@ -7,7 +7,11 @@
 # gracefully and exits with the gateway's exit code.
 #   DEMO_SCALE=100000 deploy/scripts/demo.sh     more serialized parts (default 10000)
 #   DEMO_PG_PORT=55433 deploy/scripts/demo.sh    another port for the demo's PostgreSQL
-# Config overrides apply as usual, e.g. CXGW_SERVER__PORT=9443.
+#   CXGW_BIN=build/dev/app/cxgw deploy/scripts/demo.sh
+#                                                a cxgw binary already built: no install, no build
+#                                                (the end-to-end test runs the demo this way)
+# Config overrides apply as usual, e.g. CXGW_SERVER__PORT=9443 (the OEM's gateway listens on
+# DEMO_OEM_PORT, default 8444).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -18,24 +22,67 @@ scale="${DEMO_SCALE:-10000}"
 pg_port="${DEMO_PG_PORT:-55432}"
 config=deploy/demo/gateway.yaml
 certs=deploy/demo/certs
-run_dir="${repo}/deploy/demo/run"
+run_dir="${DEMO_RUN_DIR:-${repo}/deploy/demo/run}"
 pg_dir="${run_dir}/pg"
 
-step "1. Install dependencies and build the release binary"
-bash deploy/scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release
-cxgw="${repo}/build/release/app/cxgw"
-"${cxgw}" version
+oem_port="${DEMO_OEM_PORT:-8444}"
+supplier_bpn=BPNL00000000SUPP
+oem=BPNL000000000OEM
+oem2=BPNL00000000OEM2
 
-step "2. Development certificates (a local CA, the server, one OEM client)"
+if [ -n "${CXGW_BIN:-}" ]; then
+  step "1. Use the cxgw binary ${CXGW_BIN} (CXGW_BIN: no install, no build)"
+  cxgw="$(cd "$(dirname "${CXGW_BIN}")" && pwd)/$(basename "${CXGW_BIN}")"
+else
+  step "1. Install dependencies and build the release binary"
+  bash deploy/scripts/install-deps.sh
+  cmake --preset release >/dev/null
+  cmake --build --preset release
+  cxgw="${repo}/build/release/app/cxgw"
+fi
+"${cxgw}" version
+mkdir -p "${run_dir}"
+
+step "2. Development certificates: the supplier's CA and server, and each OEM gateway's own CA and certificate"
 if [ ! -f "${certs}/server.crt" ] || [ ! -f "${certs}/edr-signing.key" ] ||
   ! openssl x509 -checkend 86400 -noout -in "${certs}/server.crt" >/dev/null ||
-  ! openssl x509 -noout -ext extendedKeyUsage -in "${certs}/server.crt" | grep -q "Client Authentication"; then
-  "${cxgw}" dev-certs "${certs}" --client-bpn BPNL000000000OEM
+  ! openssl x509 -noout -ext extendedKeyUsage -in "${certs}/server.crt" | grep -q "Client Authentication" ||
+  ! openssl x509 -noout -ext subjectAltName -in "${certs}/server.crt" | grep -q "urn:bpn:${supplier_bpn}"; then
+  "${cxgw}" dev-certs "${certs}" --client-bpn "${oem}" --server-bpn "${supplier_bpn}"
 else
   echo "reusing ${certs} (valid for at least another day)"
 fi
+# Each OEM runs a cxgw of its own: its own BPN, CA, certificate and EDR key. The supplier trusts
+# their CAs (and they the supplier's) through one bundle.
+cp "${certs}/ca.crt" "${run_dir}/trusted-cas.pem"
+for name in oem oem2; do
+  bpn=$([ "${name}" = oem ] && echo "${oem}" || echo "${oem2}")
+  "${cxgw}" dev-certs "${run_dir}/${name}/certs" --server-bpn "${bpn}" >/dev/null
+  cat "${run_dir}/${name}/certs/ca.crt" >>"${run_dir}/trusted-cas.pem"
+  printf 'partners:\n  - bpn: %s\n    membership: true\n' "${supplier_bpn}" >"${run_dir}/${name}/partners.yaml"
+  cat >"${run_dir}/${name}/gateway.yaml" <<YAML
+# The gateway of ${bpn}, used as DSP consumer by \`cxgw fetch\` (written by demo.sh).
+server:
+  bind_address: 127.0.0.1
+  port: ${oem_port}
+  tls:
+    certificate_chain: certs/server.crt
+    private_key: certs/server.key
+    client_certificates: optional
+    client_ca: ../trusted-cas.pem
+logging:
+  level: warn
+supplier:
+  bpnl: ${bpn}
+dsp:
+  public_url: https://localhost:${oem_port}
+  partner_registry: partners.yaml
+  partner_ca: ../trusted-cas.pem
+  token_signing_key: certs/edr-signing.key
+YAML
+  echo "${bpn}: ${run_dir}/${name}/gateway.yaml, certificate ${run_dir}/${name}/certs/server.crt"
+done
+export CXGW_SERVER__TLS__CLIENT_CA="${run_dir}/trusted-cas.pem" CXGW_DSP__PARTNER_CA="${run_dir}/trusted-cas.pem"
 
 step "3. A throwaway PostgreSQL 15 for the ERP and the gateway's store (port ${pg_port})"
 pg_bin=/usr/lib/postgresql/15/bin
@@ -132,25 +179,94 @@ curl "${curl_tls[@]}" --write-out ' -> HTTP %{http_code}\n' -H 'Content-Type: ap
   --data '{"@context": ["https://w3id.org/dspace/2025/1/context.jsonld"], "@type": "CatalogRequestMessage"}' \
   "${base}/api/v1/dsp/2025-1/catalog/request"
 
-step "12. A change in the ERP reaches the store in real time (LISTEN/NOTIFY)"
-twin_count() { psql -qXtA -d cxgw_store -c "SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn"; }
-before=$(twin_count)
-order=$(psql -qXtA -d erp -c "SELECT po.order_no FROM erp.production_orders po
-  JOIN erp.serials s ON s.production_order_id = po.id
+provider=(--provider "${base}/api/v1/dsp/2025-1" --provider-bpn "${supplier_bpn}")
+# The OEMs' gateways take their settings from their own files: the supplier's overrides
+# (CXGW_*__* in this environment) are not theirs.
+oem_cxgw() {
+  local unset=()
+  for name in $(compgen -e | grep -E '^CXGW_[A-Z0-9_]*__' || true); do unset+=(-u "${name}"); done
+  env "${unset[@]}" "${cxgw}" "$@"
+}
+# A part delivered to the OEM (and to no one else), with a bill of material and EOL measurements.
+serial=$(psql -qXtA -d erp -c "SELECT s.serial_no FROM erp.serials s
+  JOIN erp.production_orders po ON po.id = s.production_order_id AND po.status = 'COMPLETED'
   JOIN erp.deliveries d ON d.serial_id = s.id
-  JOIN erp.customers c ON c.id = d.customer_id AND c.bpnl = 'BPNL000000000OEM'
-  WHERE po.status = 'COMPLETED' ORDER BY po.id DESC LIMIT 1")
-echo "cancelling production order ${order} in the ERP"
-psql -qX -d erp -c "UPDATE erp.production_orders SET status = 'CANCELLED' WHERE order_no = '${order}'"
-for _ in $(seq 1 100); do
-  [ "$(twin_count)" != "${before}" ] && break
-  sleep 0.1
-done
-echo "twins served before the cancellation: ${before}, after: $(twin_count) (its parts are withdrawn)"
-sleep 0.5
-grep '"msg":"synced"' "${run_dir}/gateway.log" | tail -n 3 || true
+  JOIN erp.customers c ON c.id = d.customer_id AND c.bpnl = '${oem}'
+  WHERE EXISTS (SELECT 1 FROM erp.consumptions x WHERE x.parent_serial_id = s.id)
+    AND EXISTS (SELECT 1 FROM erp.inspections i JOIN erp.measurements m ON m.inspection_id = i.id
+                WHERE i.serial_id = s.id)
+    AND NOT EXISTS (SELECT 1 FROM erp.deliveries o JOIN erp.customers oc ON oc.id = o.customer_id
+                    WHERE o.serial_id = s.id AND oc.bpnl <> '${oem}')
+  ORDER BY s.id LIMIT 1")
+[ -n "${serial}" ] || { echo "no serial in the ERP fits the story" >&2; exit 1; }
 
-step "13. GET ${base}/metrics (excerpt)"
+step "12. ${oem}'s cxgw finds part ${serial} in the supplier's twin registry (DSP negotiation, EDR, AAS lookup)"
+oem_cxgw fetch --config "${run_dir}/oem/gateway.yaml" "${provider[@]}" \
+  --part "partInstanceId=${serial}" >"${run_dir}/oem-part.json"
+python3 - "${run_dir}/oem-part.json" <<'PY'
+import json, sys
+parts = json.load(open(sys.argv[1]))["parts"]
+for part in parts:
+    shell = part["shellDescriptor"]
+    ids = {i["name"]: i["value"] for i in shell["specificAssetIds"]}
+    print("found", part["globalAssetId"], "idShort", shell["idShort"], "ids", ids)
+    print("submodel descriptors:", len(shell["submodelDescriptors"]))
+print("RESULT step=lookup parts=%d" % len(parts))
+PY
+
+step "13. Its submodels, each fetched with its own agreement and EDR from the data plane"
+python3 - "${run_dir}/oem-part.json" <<'PY'
+import json, sys
+part = json.load(open(sys.argv[1]))["parts"][0]
+fetched = []
+for submodel in part["submodels"]:
+    name = submodel["semanticId"].split("#")[-1]
+    if "payload" in submodel:
+        payload = submodel["payload"]
+        fetched.append(name)
+        keys = ", ".join(list(payload)[:4])
+        print(f"{name}: {len(json.dumps(payload))} bytes ({keys}, ...)")
+    else:
+        print(f"{name}: not fetched: {submodel.get('error', '?')}")
+print("RESULT step=fetch aspects=" + ",".join(sorted(set(fetched))))
+PY
+
+step "14. ${oem2}, another customer with a registry agreement, cannot see that part"
+status=0
+oem_cxgw fetch --config "${run_dir}/oem2/gateway.yaml" "${provider[@]}" \
+  --part "partInstanceId=${serial}" >"${run_dir}/oem2-part.json" 2>"${run_dir}/oem2-part.err" || status=$?
+cat "${run_dir}/oem2-part.err"
+echo "RESULT step=isolation exit=${status} leaked=$(grep -c "${serial}" "${run_dir}/oem2-part.json" || true)"
+
+step "15. The part changes in the ERP; the OEM's change feed reports it within a second"
+asset=SerialPart-4.0.0
+oem_cxgw fetch --config "${run_dir}/oem/gateway.yaml" "${provider[@]}" --asset "${asset}" \
+  --changes >"${run_dir}/oem-changes.jsonl" 2>"${run_dir}/oem-changes.err"
+cursor=$(sed -n 's/^cursor: //p' "${run_dir}/oem-changes.err")
+echo "${oem} follows ${asset}: $(wc -l <"${run_dir}/oem-changes.jsonl") aspects so far, cursor ${cursor}"
+oem_cxgw fetch --config "${run_dir}/oem/gateway.yaml" "${provider[@]}" --asset "${asset}" \
+  --changes --since "${cursor}" --follow 30 --max-changes 1 >"${run_dir}/oem-follow.jsonl" 2>/dev/null &
+follower=$!
+sleep 2  # the follower negotiates (or reuses its agreement) and opens the stream
+echo "moving the production date of ${serial} back by one day in the ERP"
+changed_at=$(date +%s.%N)
+psql -qX -d erp -c "UPDATE erp.serials SET manufactured_at = manufactured_at - interval '1 day' WHERE serial_no = '${serial}'"
+wait "${follower}" || true
+arrived_at=$(date +%s.%N)
+cat "${run_dir}/oem-follow.jsonl"
+twin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["parts"][0]["globalAssetId"])' "${run_dir}/oem-part.json")
+echo "RESULT step=feed reported=$(grep -c "${twin}" "${run_dir}/oem-follow.jsonl" || true) seconds=$(python3 -c "print(round(${arrived_at} - ${changed_at}, 2))")"
+
+step "16. What the audit trail holds about ${oem} (cxgw audit query)"
+"${cxgw}" audit query --config "${config}" --partner "${oem}" --format csv |
+  python3 -c 'import csv, sys, collections
+rows = list(csv.DictReader(sys.stdin))
+print(len(rows), "decisions, by scope and outcome:")
+for (scope, decision), n in sorted(collections.Counter((r["scope"], r["decision"]) for r in rows).items()):
+    print(f"  {scope:12} {decision:6} {n}")'
+"${cxgw}" audit verify --config "${config}" | tail -n 1
+
+step "17. GET ${base}/metrics (excerpt)"
 curl "${curl_tls[@]}" "${base}/metrics" | grep -E '^cxgw_(sync_runs_total|store_twins|store_aspects|store_quarantined_rows|http_requests_total)'
 
 if [ -t 0 ] && [ -t 1 ]; then
@@ -158,7 +274,7 @@ if [ -t 0 ] && [ -t 1 ]; then
   trap 'echo; stop_all; exit 0' INT TERM
   wait "${gateway_pid}"
 else
-  step "14. Graceful shutdown (SIGTERM)"
+  step "18. Graceful shutdown (SIGTERM)"
   kill -TERM "${gateway_pid}"
   status=0
   wait "${gateway_pid}" || status=$?

@@ -196,7 +196,7 @@ class ChangeFeedTest : public EdrServedTest {
         "https://localhost:" + std::to_string(server_->port()) + std::string(kChangeFeedPath);
     request.headers = {{"Authorization", token}, {"Accept", "text/event-stream"}};
     if (!last_event_id.empty()) request.headers.emplace_back("Last-Event-ID", last_event_id);
-    request.on_body = [&reader, &stop](std::string_view bytes) {
+    request.on_body = [&reader, &stop](unsigned, std::string_view bytes) {
       reader.feed(bytes);
       return !stop.load();
     };

@@ -1314,6 +1314,37 @@ Result<std::string> DspConsumer::pull(const EndpointDataReference& edr,
   return std::move(answer.value().body);
 }
 
+Status DspConsumer::follow(const EndpointDataReference& edr, std::string_view path,
+                           const std::string& last_event_id, std::chrono::milliseconds max_silence,
+                           const std::function<bool(const ServerSentEvent&)>& on_event) const {
+  OutboundRequest request;
+  request.method = "GET";
+  request.url = joinUrl(edr.endpoint, path);
+  request.headers = {{"Authorization", edr.access_token}, {"Accept", "text/event-stream"}};
+  if (!last_event_id.empty()) request.headers.emplace_back("Last-Event-ID", last_event_id);
+  request.max_silence = max_silence;
+  ServerSentEventReader reader;
+  std::string refusal;  // the body of a refusal, read whole instead of parsed as events
+  request.on_body = [&](unsigned status, std::string_view piece) {
+    if (status != 200) {
+      refusal += piece;
+      return refusal.size() < 65536;
+    }
+    for (const ServerSentEvent& event : reader.feed(piece)) {
+      if (!on_event(event)) return false;
+    }
+    return true;
+  };
+  auto answer = impl_->deps.client.send(request);
+  if (!answer) return stepError(answer.error().code, "data", answer.error().message);
+  if (answer.value().status != 200) {
+    answer.value().body = std::move(refusal);
+    return stepError(refusalCode(answer.value().status), "data",
+                     describeAnswer(answer.value(), impl_->deps.expander));
+  }
+  return {};
+}
+
 void DspConsumer::addRoutes(Router& router, DspVersion version) {
   const std::string base = basePath(version);
   router.add("POST", base + "/negotiations/{pid}/agreement",

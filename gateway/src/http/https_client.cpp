@@ -446,9 +446,11 @@ Result<OutboundResponse> HttpsClient::Impl::streamResponse(Connection& connectio
                                                            bool& unanswered) const {
   auto& stream = connection.stream;
   auto& tcp_layer = beast::get_lowest_layer(stream);
+  const auto silence =
+      request.max_silence.count() > 0 ? request.max_silence : settings.request_timeout;
   const auto silent = [&] {
-    return unavailable("no data from " + request.url + " for " + millis(settings.request_timeout) +
-                       " (request_timeout)");
+    return unavailable("no data from " + request.url + " for " + millis(silence) +
+                       (request.max_silence.count() > 0 ? "" : " (request_timeout)"));
   };
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(kMaxResponseHeaderBytes);
@@ -473,7 +475,7 @@ Result<OutboundResponse> HttpsClient::Impl::streamResponse(Connection& connectio
   while (!parser.is_done()) {
     parser.get().body().data = piece.data();
     parser.get().body().size = piece.size();
-    tcp_layer.expires_after(settings.request_timeout);
+    tcp_layer.expires_after(silence);
     ec = complete(connection.io, [&](auto handler) {
       http::async_read_some(stream, buffer, parser, std::move(handler));  // what has arrived
     });
@@ -483,7 +485,9 @@ Result<OutboundResponse> HttpsClient::Impl::streamResponse(Connection& connectio
       return unavailable("reading the response from " + request.url + " failed: " + ec.message());
     }
     const size_t bytes = piece.size() - parser.get().body().size;
-    if (bytes > 0 && !request.on_body(std::string_view(piece.data(), bytes))) break;
+    if (bytes > 0 && !request.on_body(response.status, std::string_view(piece.data(), bytes))) {
+      break;
+    }
   }
   return response;
 }

@@ -69,6 +69,7 @@
 #include "cxgw/gateway/dsp/dsp_provider.hpp"
 #include "cxgw/gateway/http/https_client.hpp"
 #include "cxgw/gateway/http/router.hpp"
+#include "cxgw/gateway/http/server_sent_events.hpp"
 #include "cxgw/gateway/http/worker_pool.hpp"
 #include "cxgw/gateway/identity/partner_authenticator.hpp"
 #include "cxgw/schemas/jsonld_expander.hpp"
@@ -153,6 +154,15 @@ class DspConsumer {
   // kInvalidArgument (anything else). For an aspect of a twin, `path` is
   // submodelPath(twin, asset) + "/$value" (dataplane/data_plane.hpp).
   Result<std::string> pull(const EndpointDataReference& edr, std::string_view path) const;
+
+  // GET <edr.endpoint><path> as a Server-Sent Events stream (Accept: text/event-stream) with
+  // the EDR's access token, resuming after `last_event_id` when not empty. Each block goes to
+  // `on_event` as it arrives, keep-alive comments included, until it returns false or the
+  // stream ends; `max_silence` is the longest wait for the next bytes. Refusals and failures
+  // as for pull().
+  Status follow(const EndpointDataReference& edr, std::string_view path,
+                const std::string& last_event_id, std::chrono::milliseconds max_silence,
+                const std::function<bool(const ServerSentEvent&)>& on_event) const;
 
   // The consumer-only callback routes of `version`.
   void addRoutes(Router& router, DspVersion version);

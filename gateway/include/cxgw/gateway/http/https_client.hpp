@@ -68,11 +68,13 @@ struct OutboundRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type = "application/json";  // sent when the body is not empty
-  // When set, the response body is not collected: each piece is handed to on_body as it
-  // arrives (a Server-Sent Events stream, say), with request_timeout as the longest silence
-  // allowed between pieces instead of a limit on the whole exchange, and no max_response_bytes.
-  // Returning false ends the exchange early. The connection is never reused afterwards.
-  std::function<bool(std::string_view)> on_body;
+  // When set, the response body is not collected: each piece is handed to on_body, with the
+  // response's status, as it arrives (a Server-Sent Events stream, say), with max_silence (or,
+  // when zero, request_timeout) as the longest wait for the next piece instead of a limit on the
+  // whole exchange, and no max_response_bytes. Returning false ends the exchange early. The
+  // connection is never reused afterwards.
+  std::function<bool(unsigned status, std::string_view piece)> on_body;
+  std::chrono::milliseconds max_silence{0};
 };
 
 struct OutboundResponse {
