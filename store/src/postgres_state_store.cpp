@@ -311,11 +311,15 @@ class PostgresStateStore final : public StateStore {
     }
   }
 
+  // On a connection of its own: the counts scan whole tables (a second at a million twins),
+  // and the reads of the data plane must not wait behind them.
   Result<StoreCounts> counts() override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(counts_mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      if (!counts_connection_ || !counts_connection_->is_open()) {
+        counts_connection_ = std::make_unique<pqxx::connection>(options_.connection_string);
+      }
+      pqxx::read_transaction tx(*counts_connection_);
       const pqxx::row row = tx.exec1(
           "SELECT (SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn), "
           "(SELECT count(*) FROM cxgw_aspects WHERE NOT withdrawn), "
@@ -675,6 +679,8 @@ class PostgresStateStore final : public StateStore {
   const PostgresStateStoreOptions options_;
   std::mutex mutex_;  // guards connection_, which serves the reads
   std::unique_ptr<pqxx::connection> connection_;
+  std::mutex counts_mutex_;  // guards counts_connection_
+  std::unique_ptr<pqxx::connection> counts_connection_;
   static constexpr size_t kWriters = 2;
   std::mutex writers_mutex_;
   std::condition_variable writer_released_;

@@ -17,6 +17,7 @@
 
 #include "cxgw/gateway/dsp/offered_assets.hpp"
 #include "cxgw/gateway/http/https_client.hpp"
+#include "cxgw/gateway/http/server_sent_events.hpp"
 #include "gateway/edr_served_fixture.hpp"
 
 namespace cxgw::gateway {
@@ -61,35 +62,23 @@ Seen seenOf(const rapidjson::Value& change) {
               change.HasMember("href") ? change["href"].GetString() : ""};
 }
 
-// Server-Sent Events as they arrive: complete events are parsed, comments skipped.
+// Server-Sent Events as they arrive (ServerSentEventReader), collected for the test to wait on.
 class EventReader {
  public:
   void feed(std::string_view bytes) {
     std::lock_guard lock(mutex_);
-    buffer_ += bytes;
-    for (size_t end; (end = buffer_.find("\n\n")) != std::string::npos;) {
-      const std::string block = buffer_.substr(0, end);
-      buffer_.erase(0, end + 2);
-      std::string id, data;
-      size_t start = 0;
-      while (start <= block.size()) {
-        size_t stop = block.find('\n', start);
-        if (stop == std::string::npos) stop = block.size();
-        const std::string line = block.substr(start, stop - start);
-        if (line.rfind("id: ", 0) == 0) id = line.substr(4);
-        if (line.rfind("data: ", 0) == 0) data = line.substr(6);
-        start = stop + 1;
-      }
-      if (data.empty()) {
+    for (const ServerSentEvent& event : reader_.feed(bytes)) {
+      if (event.comment_only) {
         ++comments_;
         continue;
       }
+      EXPECT_EQ(event.event, "change");
       rapidjson::Document document;
-      document.Parse(data.c_str());
-      EXPECT_FALSE(document.HasParseError()) << data;
+      document.Parse(event.data.c_str());
+      EXPECT_FALSE(document.HasParseError()) << event.data;
       if (document.HasParseError()) continue;
       Seen seen = seenOf(document);
-      EXPECT_EQ(seen.cursor, id) << "the event id is the change's cursor";
+      EXPECT_EQ(seen.cursor, event.id) << "the event id is the change's cursor";
       events_.push_back(std::move(seen));
     }
     arrived_.notify_all();
@@ -113,7 +102,7 @@ class EventReader {
  private:
   std::mutex mutex_;
   std::condition_variable arrived_;
-  std::string buffer_;
+  ServerSentEventReader reader_;
   std::vector<Seen> events_;
   size_t comments_ = 0;
 };

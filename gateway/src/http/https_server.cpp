@@ -361,6 +361,21 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // The header fields every response carries, for either body type.
+  template <typename Body>
+  void setHeader(http::response<Body>& message, HttpResponse& response) {
+    message.version(11);
+    message.result(response.status);
+    message.set(http::field::server, "cxgw");
+    message.set("X-Request-Id", request_id_);
+    if (!response.content_type.empty()) {
+      message.set(http::field::content_type, response.content_type);
+    }
+    for (auto& [name, value] : response.headers) message.set(name, value);
+    message.keep_alive(keep_alive_);
+    status_ = response.status;
+  }
+
   void write(HttpResponse response) {
     if (draining_) keep_alive_ = false;
     if (response.stream) {
@@ -369,20 +384,11 @@ class Session : public std::enable_shared_from_this<Session> {
       response.stream.reset();
     }
     auto message = std::make_shared<http::response<http::string_body>>();
-    message->version(11);
-    message->result(response.status);
-    message->set(http::field::server, "cxgw");
-    message->set("X-Request-Id", request_id_);
-    if (!response.content_type.empty()) {
-      message->set(http::field::content_type, response.content_type);
-    }
-    for (auto& [name, value] : response.headers) message->set(name, value);
-    message->keep_alive(keep_alive_);
+    setHeader(*message, response);
     const size_t body_size = response.body.size();
     message->body() = std::move(response.body);
     message->prepare_payload();
     if (head_) message->body().clear();
-    status_ = response.status;
     bytes_out_ = body_size;
 
     beast::get_lowest_layer(stream_).expires_after(limits().write_timeout);
@@ -396,17 +402,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void writeStreamHead(HttpResponse response) {
     body_stream_ = std::move(response.stream);
     auto message = std::make_shared<http::response<http::empty_body>>();
-    message->version(11);
-    message->result(response.status);
-    message->set(http::field::server, "cxgw");
-    message->set("X-Request-Id", request_id_);
-    if (!response.content_type.empty()) {
-      message->set(http::field::content_type, response.content_type);
-    }
-    for (auto& [name, value] : response.headers) message->set(name, value);
-    message->keep_alive(keep_alive_);
+    setHeader(*message, response);
     message->chunked(true);
-    status_ = response.status;
     bytes_out_ = 0;
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
     beast::get_lowest_layer(stream_).expires_after(limits().write_timeout);

@@ -17,8 +17,9 @@
 // connection of its own (a thread, started by the first subscription) and so hears the commits
 // of every replica.
 //
-// Reads share one connection, guarded by a mutex; commits use a pool of two more connections,
-// so that two commits can do their work at once (parallelCommits() is 2). A broken connection
+// Reads share one connection, guarded by a mutex; counts(), which scans whole tables, has one of
+// its own so that reads never wait behind it; commits use a pool of two more connections, so
+// that two commits can do their work at once (parallelCommits() is 2). A broken connection
 // is reopened on the next call. Errors (unreachable server, failed statement) come back as
 // kUnavailable or kInternal with the server's message; nothing is thrown to the caller.
 
