@@ -30,11 +30,13 @@
 #include "cxgw/core/logging.hpp"
 #include "cxgw/core/metrics.hpp"
 #include "cxgw/gateway/dataplane/data_plane.hpp"
+#include "cxgw/gateway/dataplane/edr_gate.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
 #include "cxgw/gateway/dsp/dsp_consumer.hpp"
 #include "cxgw/gateway/dsp/dsp_provider.hpp"
 #include "cxgw/gateway/dsp/https_dsp_transport.hpp"
 #include "cxgw/gateway/dsp/offered_assets.hpp"
+#include "cxgw/gateway/dtr/twin_visibility.hpp"
 #include "cxgw/gateway/http/https_client.hpp"
 #include "cxgw/gateway/http/https_server.hpp"
 #include "cxgw/gateway/identity/mtls_partner_authenticator.hpp"
@@ -98,6 +100,9 @@ struct Gateway {
   DspProvider::Assets assets;
   std::unique_ptr<DspProvider> provider;
   std::unique_ptr<DspConsumer> consumer;
+  std::unique_ptr<EdrGate> gate;
+  std::unique_ptr<dtr::TwinVisibility> visibility =
+      std::make_unique<dtr::TwinVisibility>(std::vector<std::string>{});
   std::unique_ptr<DataPlane> data_plane;
   std::string url;
 
@@ -160,16 +165,16 @@ std::unique_ptr<Gateway> makeGateway(const std::string& bpn, const DevCertificat
       DspConsumer::Dependencies{*g->client, *g->processes, *g->authenticator, *g->workers, now,
                                 schemas::JsonLdExpander()});
   g->consumer->attachTo(*g->provider);
+  g->gate = std::make_unique<EdrGate>(EdrGate::Dependencies{
+      [registry](std::string_view b) -> std::optional<policies::PartnerClaims> {
+        const auto* claims = registry->find(b);
+        if (claims == nullptr) return std::nullopt;
+        return *claims;
+      },
+      *g->tokens, *g->processes, *g->decisions, *g->audit, now});
   g->data_plane = std::make_unique<DataPlane>(
       DataPlaneSettings{g->url, std::chrono::seconds(300)}, aspects,
-      DataPlane::Dependencies{
-          *g->authenticator,
-          [registry](std::string_view b) -> std::optional<policies::PartnerClaims> {
-            const auto* claims = registry->find(b);
-            if (claims == nullptr) return std::nullopt;
-            return *claims;
-          },
-          *g->tokens, *g->processes, *g->twins, *g->decisions, *g->audit, *g->workers, now});
+      DataPlane::Dependencies{*g->authenticator, *g->gate, *g->twins, *g->visibility, *g->workers});
   auto router = std::make_shared<Router>();
   g->provider->addRoutes(*router);
   g->data_plane->addRoutes(*router);
