@@ -30,66 +30,6 @@ class MemoryStateStore final : public StateStore {
     return outcome;
   }
 
-  BatchOutcome apply(const SyncBatch& batch) {
-    std::lock_guard lock(mutex_);
-    BatchOutcome outcome;
-    const auto now = std::chrono::system_clock::now();
-    const int64_t commit = ++last_commit_;
-    for (const Twin& twin : batch.twins) {
-      twins_[twin.global_asset_id] = StoredTwin{twin, false};
-      created_.emplace(twin.global_asset_id, now);
-    }
-    std::vector<QuarantineEntry> quarantined = batch.quarantined;
-    for (const AspectPayload& aspect : batch.aspects) {
-      if (twins_.count(aspect.global_asset_id) == 0) {
-        quarantined.push_back(orphanedAspectEntry(aspect));
-        continue;
-      }
-      const std::string hash = sha256Hex(aspect.payload);
-      auto& stored = aspects_[{aspect.global_asset_id, aspect.aspect_urn}];
-      if (stored.change_sequence != 0 && stored.content_hash == hash && !stored.withdrawn) {
-        ++outcome.aspects_unchanged;
-        continue;
-      }
-      stored = StoredAspect{
-          aspect.global_asset_id, aspect.aspect_urn, aspect.payload, hash, ++last_sequence_, false};
-      commit_of_[{aspect.global_asset_id, aspect.aspect_urn}] = commit;
-      ++outcome.aspects_changed;
-    }
-    for (const Withdrawal& withdrawal : batch.withdrawals) {
-      auto twin = twins_.find(withdrawal.global_asset_id);
-      if (twin == twins_.end() || twin->second.withdrawn) continue;
-      twin->second.withdrawn = true;
-      ++outcome.twins_withdrawn;
-      for (auto it = aspects_.lower_bound({withdrawal.global_asset_id, ""});
-           it != aspects_.end() && it->first.first == withdrawal.global_asset_id; ++it) {
-        if (it->second.withdrawn) continue;
-        it->second.withdrawn = true;
-        it->second.change_sequence = ++last_sequence_;
-        commit_of_[it->first] = commit;
-      }
-    }
-    // A row the batch quarantines again stays in quarantine, whatever else clears it.
-    std::set<std::string> requarantined;
-    for (const QuarantineEntry& entry : quarantined) requarantined.insert(entry.row_key);
-    for (const std::string& row_key : batch.cleared_row_keys) {
-      if (requarantined.count(row_key) == 0)
-        quarantine_.erase({batch.source, batch.stream, row_key});
-    }
-    for (const QuarantineEntry& entry : quarantined) {
-      auto& stored = quarantine_[{batch.source, batch.stream, entry.row_key}];
-      if (stored.occurrences == 0) stored.first_seen = now;
-      stored.source = batch.source;
-      stored.stream = batch.stream;
-      stored.entry = entry;
-      stored.last_seen = now;
-      ++stored.occurrences;
-      ++outcome.quarantined;
-    }
-    if (batch.watermark) watermarks_[{batch.source, batch.stream}] = *batch.watermark;
-    return outcome;
-  }
-
   Result<std::optional<SyncWatermark>> watermark(const std::string& source,
                                                  const std::string& stream) override {
     std::lock_guard lock(mutex_);
@@ -202,6 +142,67 @@ class MemoryStateStore final : public StateStore {
   }
 
  private:
+  // The batch, under the lock; commit() tells the subscribers after it is released.
+  BatchOutcome apply(const SyncBatch& batch) {
+    std::lock_guard lock(mutex_);
+    BatchOutcome outcome;
+    const auto now = std::chrono::system_clock::now();
+    const int64_t commit = ++last_commit_;
+    for (const Twin& twin : batch.twins) {
+      twins_[twin.global_asset_id] = StoredTwin{twin, false};
+      created_.emplace(twin.global_asset_id, now);
+    }
+    std::vector<QuarantineEntry> quarantined = batch.quarantined;
+    for (const AspectPayload& aspect : batch.aspects) {
+      if (twins_.count(aspect.global_asset_id) == 0) {
+        quarantined.push_back(orphanedAspectEntry(aspect));
+        continue;
+      }
+      const std::string hash = sha256Hex(aspect.payload);
+      auto& stored = aspects_[{aspect.global_asset_id, aspect.aspect_urn}];
+      if (stored.change_sequence != 0 && stored.content_hash == hash && !stored.withdrawn) {
+        ++outcome.aspects_unchanged;
+        continue;
+      }
+      stored = StoredAspect{
+          aspect.global_asset_id, aspect.aspect_urn, aspect.payload, hash, ++last_sequence_, false};
+      commit_of_[{aspect.global_asset_id, aspect.aspect_urn}] = commit;
+      ++outcome.aspects_changed;
+    }
+    for (const Withdrawal& withdrawal : batch.withdrawals) {
+      auto twin = twins_.find(withdrawal.global_asset_id);
+      if (twin == twins_.end() || twin->second.withdrawn) continue;
+      twin->second.withdrawn = true;
+      ++outcome.twins_withdrawn;
+      for (auto it = aspects_.lower_bound({withdrawal.global_asset_id, ""});
+           it != aspects_.end() && it->first.first == withdrawal.global_asset_id; ++it) {
+        if (it->second.withdrawn) continue;
+        it->second.withdrawn = true;
+        it->second.change_sequence = ++last_sequence_;
+        commit_of_[it->first] = commit;
+      }
+    }
+    // A row the batch quarantines again stays in quarantine, whatever else clears it.
+    std::set<std::string> requarantined;
+    for (const QuarantineEntry& entry : quarantined) requarantined.insert(entry.row_key);
+    for (const std::string& row_key : batch.cleared_row_keys) {
+      if (requarantined.count(row_key) == 0)
+        quarantine_.erase({batch.source, batch.stream, row_key});
+    }
+    for (const QuarantineEntry& entry : quarantined) {
+      auto& stored = quarantine_[{batch.source, batch.stream, entry.row_key}];
+      if (stored.occurrences == 0) stored.first_seen = now;
+      stored.source = batch.source;
+      stored.stream = batch.stream;
+      stored.entry = entry;
+      stored.last_seen = now;
+      ++stored.occurrences;
+      ++outcome.quarantined;
+    }
+    if (batch.watermark) watermarks_[{batch.source, batch.stream}] = *batch.watermark;
+    return outcome;
+  }
+
   static bool visibleToOne(const Twin& twin, const std::vector<std::string>& partners) {
     return std::any_of(partners.begin(), partners.end(), [&](const std::string& who) {
       return std::find(twin.visible_to.begin(), twin.visible_to.end(), who) !=

@@ -141,18 +141,6 @@ class ChangeFeedTest : public EdrServedTest {
     feed_->addRoutes(router);
   }
 
-  void commit(const std::vector<store::Twin>& twins,
-              const std::vector<store::AspectPayload>& aspects,
-              const std::vector<store::Withdrawal>& withdrawals = {}) {
-    store::SyncBatch batch;
-    batch.source = "erp";
-    batch.stream = "parts";
-    batch.twins = twins;
-    batch.aspects = aspects;
-    batch.withdrawals = withdrawals;
-    ASSERT_TRUE(state_->commit(batch).ok());
-  }
-
   HttpReply page(const std::string& query, const std::string& token) {
     return call("GET", std::string(kChangeFeedPath) + query, token);
   }

@@ -132,6 +132,19 @@ class EdrServedTest : public ::testing::Test {
     return processes_->transfer(transfer.id).value().value();
   }
 
+  // One sync batch of the twins, aspects and withdrawals into the state store.
+  void commit(const std::vector<store::Twin>& twins,
+              const std::vector<store::AspectPayload>& aspects = {},
+              const std::vector<store::Withdrawal>& withdrawals = {}) {
+    store::SyncBatch batch;
+    batch.source = "erp";
+    batch.stream = "parts";
+    batch.twins = twins;
+    batch.aspects = aspects;
+    batch.withdrawals = withdrawals;
+    ASSERT_TRUE(state_->commit(batch).ok());
+  }
+
   EdrTokens issue(const store::TransferProcessRecord& transfer,
                   std::chrono::system_clock::time_point at = std::chrono::system_clock::now(),
                   std::chrono::seconds lifetime = 300s) {

@@ -86,16 +86,6 @@ class TwinRegistryTest : public EdrServedTest {
     return {"manufacturerId", "manufacturerPartId", "digitalTwinType"};
   }
 
-  void commit(const std::vector<store::Twin>& twins,
-              const std::vector<store::AspectPayload>& aspects = {}) {
-    store::SyncBatch batch;
-    batch.source = "erp";
-    batch.stream = "parts";
-    batch.twins = twins;
-    batch.aspects = aspects;
-    ASSERT_TRUE(state_->commit(batch).ok());
-  }
-
   HttpReply get(const std::string& path, const std::string& token) {
     return call("GET", std::string(kTwinRegistryPath) + path, token);
   }

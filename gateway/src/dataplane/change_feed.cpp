@@ -142,9 +142,8 @@ struct ChangeFeed::Impl : std::enable_shared_from_this<ChangeFeed::Impl> {
     return out;
   }
 
-  // The request's token, scope and position, or the answer that refuses it.
+  // The request's scope and position, or the answer that refuses it.
   struct Opened {
-    std::optional<EdrGrant> grant;
     Scope scope;
     store::ChangePosition after;
     size_t limit = kDefaultLimit;
@@ -197,7 +196,6 @@ struct ChangeFeed::Impl : std::enable_shared_from_this<ChangeFeed::Impl> {
       return opened;
     }
     opened.scope = std::move(*scope);
-    opened.grant = std::move(admission.grant);
     return opened;
   }
 

@@ -211,6 +211,18 @@ Result<http::request<http::string_body>> buildMessage(const OutboundRequest& req
   return message;
 }
 
+// The status and header fields (names in lower case) of a response, without its body.
+OutboundResponse responseHead(const http::response_header<>& head) {
+  OutboundResponse response;
+  response.status = head.result_int();
+  for (const auto& field : head) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    response.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return response;
+}
+
 // Runs the connection's private io_context until the operation that `start` initiates has
 // completed, and returns its error. Every operation on the stream has a deadline (the stream's
 // expiry), so this returns by then.
@@ -429,13 +441,7 @@ Result<OutboundResponse> HttpsClient::Impl::roundTrip(Connection& connection,
   }
 
   const auto& reply = parser.get();
-  OutboundResponse response;
-  response.status = reply.result_int();
-  for (const auto& field : reply) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    response.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
+  OutboundResponse response = responseHead(reply);
   reusable = reply.keep_alive() && buffer.size() == 0;
   response.body = std::move(parser.get().body());
   return response;
@@ -464,13 +470,7 @@ Result<OutboundResponse> HttpsClient::Impl::streamResponse(Connection& connectio
     unanswered = !parser.got_some();
     return unavailable("reading the response from " + request.url + " failed: " + ec.message());
   }
-  OutboundResponse response;
-  response.status = parser.get().result_int();
-  for (const auto& field : parser.get()) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    response.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
+  OutboundResponse response = responseHead(parser.get());
   std::array<char, 16384> piece{};
   while (!parser.is_done()) {
     parser.get().body().data = piece.data();
