@@ -25,6 +25,8 @@
 # the next samples and up to 60 s after the last, and reported as late or as never arrived.
 # It always exits 0 once it has measured: the verdict is printed, not returned.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 SCALE=${1:-2000}
 SAMPLES=${SAMPLES:-50}
@@ -33,38 +35,15 @@ JITTER_MS=${JITTER_MS:-200}
 TIMEOUT_S=${TIMEOUT_S:-10}
 SEED=${SEED:-1}
 MAPPING=${MAPPING:-full}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DEMO_ERP=$REPO/deploy/demo/erp
-DEMO_MAPPING=$DEMO_ERP/mapping.yaml
-SUPPLIER=BPNL00000000SUPP
-OEM=BPNL000000000OEM
-ASSET=SerialPart-4.0.0
 ASPECT_URN='urn:samm:io.catenax.serial_part:4.0.0#SerialPart'
 GOAL_MS=1000
-CMDLINE="bench/change_feed_latency.sh $SCALE"
-for v in MAPPING:full SEED:1 TIMEOUT_S:10 JITTER_MS:200 INTERVAL_MS:400 SAMPLES:50; do
-  name=${v%%:*}
-  if [[ ${!name} != "${v#*:}" ]]; then CMDLINE="$name=${!name} $CMDLINE"; fi
-done
-[[ -n ${CXGW_BIN:-} ]] && CMDLINE="CXGW_BIN=$CXGW_BIN $CMDLINE"
+set_cmdline "bench/change_feed_latency.sh $SCALE" MAPPING:full SEED:1 TIMEOUT_S:10 JITTER_MS:200 INTERVAL_MS:400 SAMPLES:50
 
-die() { echo "change_feed_latency: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-now() { date +%s.%N; }
-calc() { awk "BEGIN {printf \"%s\", $1}"; }
-
-if ! [[ $SCALE =~ ^[0-9]+$ ]] || ((SCALE < 300)); then
-  die "SCALE must be an integer >= 300, got '$SCALE'"
-fi
-for v in SAMPLES TIMEOUT_S; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
-done
-for v in INTERVAL_MS JITTER_MS SEED; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer"
-done
+require_scale
+require_positive SAMPLES TIMEOUT_S
+require_non_negative INTERVAL_MS JITTER_MS SEED
 [[ $MAPPING == full || $MAPPING == serial ]] || die "MAPPING must be full or serial, got '$MAPPING'"
-[[ -x $PGBIN/pg_ctl ]] || die "no PostgreSQL binaries in $PGBIN (set PGBIN)"
+require_pgbin
 for f in schema.sql generate.sql notify.sql mapping.yaml; do
   [[ -f $DEMO_ERP/$f ]] || die "missing $DEMO_ERP/$f"
 done
@@ -72,204 +51,51 @@ missing=()
 command -v python3 >/dev/null || missing+=(python3)
 command -v curl >/dev/null || missing+=(curl)
 command -v jq >/dev/null || missing+=(jq)
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
-    die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
-fi
+apt_install "${missing[@]}"
 command -v stdbuf >/dev/null || die "stdbuf (coreutils) is missing"
 
 # --- 1. the binary -------------------------------------------------------------------------------
-CXGW=${CXGW_BIN:-$REPO/build/release/app/cxgw}
-if [[ -z ${CXGW_BIN:-} ]] && ! { [[ -x $CXGW ]] && "$CXGW" fetch --help >/dev/null 2>&1; }; then
-  log "building the release preset (-j1)"
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release --target cxgw -- -j1) >&2
-fi
-[[ -x $CXGW ]] || die "no cxgw binary at $CXGW"
-"$CXGW" fetch --help >/dev/null 2>&1 || die "$CXGW has no 'fetch' command (stale build?)"
+find_cxgw fetch
 
 # --- 2. throwaway cluster ------------------------------------------------------------------------
-umask 022
-WORK=$(mktemp -d /tmp/cxgw-bench.XXXXXX)
-chmod 755 "$WORK"
-PGDATA_DIR=$WORK/pgdata
-SOCK=$WORK/sock
-mkdir -p "$PGDATA_DIR" "$SOCK"
-if [[ $(id -u) == 0 ]]; then
-  chown postgres: "$PGDATA_DIR" "$SOCK"
-  as_pg() { runuser -u postgres -- "$@"; }
-else
-  as_pg() { "$@"; }
-fi
-SERVE_PID=''
-# shellcheck disable=SC2317  # invoked by the trap
-stop_pid() {  # stop_pid PID: SIGTERM, then SIGKILL after 20 s
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  local rc=$?
-  trap '' PIPE HUP INT TERM  # finish cleaning up even if the reader of our output is gone
-  trap - ERR
-  stop_pid "$SERVE_PID"
-  if [[ -f $PGDATA_DIR/postmaster.pid ]]; then
-    as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK" || true; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "change_feed_latency: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-trap 'exit 130' INT TERM HUP
-trap 'exit 141' PIPE
-
-TAKEN=" "
-free_port() {  # a TCP port in 20000-59999 nobody listens on and not handed out before
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    [[ $TAKEN == *" $p "* ]] && continue
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [[ ! -e /tmp/.s.PGSQL.$p ]]; then
-      TAKEN+="$p "
-      echo "$p"
-      return
-    fi
-  done
-  die "found no free port"
-}
-PGPORT_=$(free_port)
-PORT=$(free_port)       # cxgw serve (the supplier)
-OEM_PORT=$(free_port)   # cxgw fetch's callback listener (the OEM)
-
-log "initdb in $WORK (port $PGPORT_)"
-as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
-{
-  echo "port = $PGPORT_"
-  echo "listen_addresses = ''"
-  echo "unix_socket_directories = '$SOCK'"
-  echo "fsync = off"
-  echo "synchronous_commit = off"
-  echo "full_page_writes = off"
-  echo "max_wal_size = 4GB"
-} >>"$PGDATA_DIR/postgresql.conf"
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/pgdata/server.log" -w start >/dev/null
-
-export PGHOST=$SOCK PGPORT=$PGPORT_ PGUSER=postgres
-unset PGDATABASE PGPASSWORD PGOPTIONS PGSERVICE
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql_q -d postgres -c "CREATE DATABASE erp" -c "CREATE DATABASE cxgw_store"
-
-log "loading the demo ERP at scale $SCALE, with its NOTIFY triggers"
-t0=$(now)
-psql_q -d erp -f "$DEMO_ERP/schema.sql"
-psql_q -d erp -v scale="$SCALE" -f "$DEMO_ERP/generate.sql" >&2
-psql_q -d erp -c "SET client_min_messages = warning" -f "$DEMO_ERP/notify.sql"
-log "loaded in $(printf %.1f "$(calc "$(now) - $t0")") s"
+make_workdir
+start_cluster
+free_port PORT       # cxgw serve (the supplier)
+free_port OEM_PORT   # cxgw fetch's callback listener (the OEM)
+load_demo_erp --notify
 
 # --- the mapping ---------------------------------------------------------------------------------
 # The demo mapping with its notify_channel (real-time sync: the path measured) and poll_interval
 # raised to 1h, so that no scheduled poll can deliver a change during the measurement. MAPPING=
 # serial: only the twin class serial and the aspect serial_parts, cut verbatim out of it as in
 # sync_vs_copy.sh.
-CHANNEL=$(awk '/^source:/ { on = 1 } /^twins:/ { exit } on && /^  notify_channel:/ { print $2 }' "$DEMO_MAPPING")
+CHANNEL=$(mapping_source | awk '/^  notify_channel:/ { print $2 }')
 [[ -n $CHANNEL ]] || die "$DEMO_MAPPING has no source.notify_channel"
 grep -q "pg_notify('$CHANNEL'" "$DEMO_ERP/notify.sql" ||
   die "notify.sql does not notify channel $CHANNEL (the mapping's notify_channel)"
-raise_poll() { sed -E 's/^(  poll_interval:).*/\1 1h/'; }
+RAISE_POLL='s/^(  poll_interval:).*/\1 1h/'
 if [[ $MAPPING == full ]]; then
-  awk '/^source:/ { on = 1 } /^twins:/ { on = 0 } on' "$DEMO_MAPPING" | raise_poll >"$WORK/mapping.yaml"
+  mapping_source | sed -E "$RAISE_POLL" >"$WORK/mapping.yaml"
   awk '/^twins:/ { on = 1 } on' "$DEMO_MAPPING" >>"$WORK/mapping.yaml"
   MAPPING_NOTE="deploy/demo/erp/mapping.yaml (every twin class and aspect), poll_interval 1h"
 else
-  block() {  # block START_REGEX: from the matching line to the next list item or top-level key
-    awk -v start="$1" '
-      $0 ~ start { on = 1; print; next }
-      on && (/^  - / || /^[a-z]/) { exit }
-      on { print }' "$DEMO_MAPPING"
-  }
-  source_block=$(awk '/^source:/ { on = 1 } /^twins:/ { exit } on' "$DEMO_MAPPING")
-  twin_block=$(block '^  - class: serial$')
-  aspect_block=$(block '^  - name: serial_parts$')
-  [[ -n $source_block && -n $twin_block && -n $aspect_block ]] ||
-    die "cannot find source / twin class serial / aspect serial_parts in $DEMO_MAPPING"
-  printf '%s\n\ntwins:\n%s\n\naspects:\n%s\n' "$(raise_poll <<<"$source_block")" \
-    "$twin_block" "$aspect_block" >"$WORK/mapping.yaml"
+  serial_mapping "$WORK/mapping.yaml" "$RAISE_POLL"
   MAPPING_NOTE="twin class serial and aspect serial_parts of deploy/demo/erp/mapping.yaml, poll_interval 1h"
 fi
 grep -qE '^  poll_interval: 1h$' "$WORK/mapping.yaml" || die "could not raise poll_interval in the mapping"
 grep -qE "^  notify_channel: $CHANNEL$" "$WORK/mapping.yaml" || die "the mapping lost its notify_channel"
 
-# --- certificates and configs (as serve_vs_nginx.sh) ---------------------------------------------
-"$CXGW" dev-certs "$WORK/supplier/certs" --server-bpn "$SUPPLIER" >/dev/null
-"$CXGW" dev-certs "$WORK/oem/certs" --server-bpn "$OEM" >/dev/null
-cat "$WORK/supplier/certs/ca.crt" "$WORK/oem/certs/ca.crt" >"$WORK/trusted-cas.pem"
-mkdir -p "$WORK/supplier/policies"
-cp -L "$REPO"/policies/examples/*.jsonld "$WORK/supplier/policies/"
-cp "$REPO/deploy/demo/partners.yaml" "$WORK/supplier/partners.yaml"
-cp "$WORK/mapping.yaml" "$WORK/supplier/mapping.yaml"
-printf 'partners:\n  - bpn: %s\n    membership: true\n' "$SUPPLIER" >"$WORK/oem/partners.yaml"
+# --- certificates and configs (as serve_vs_nginx.sh, logging at info) ----------------------------
 # The stream ends when its token expires: the token must outlive the whole measurement, even if
 # every sample were lost.
-EDR_LIFETIME=$(((SAMPLES * (TIMEOUT_S + 1) + 900) / 60 + 1))m
-gateway_yaml() {  # gateway_yaml BPN PORT EXTRA
-  cat <<EOF
-server:
-  bind_address: 127.0.0.1
-  port: $2
-  tls:
-    certificate_chain: certs/server.crt
-    private_key: certs/server.key
-    client_certificates: optional
-    client_ca: ../trusted-cas.pem
-    min_version: "1.2"
-logging:
-  level: info
-supplier:
-  bpnl: $1
-dsp:
-  public_url: https://localhost:$2
-  partner_registry: partners.yaml
-  partner_ca: ../trusted-cas.pem
-  token_signing_key: certs/edr-signing.key
-  edr_lifetime: $EDR_LIFETIME
-$3
-EOF
-}
-gateway_yaml "$SUPPLIER" "$PORT" "policies:
-  directory: policies
-store:
-  backend: postgres
-  postgres_connection: \"dbname=cxgw_store user=postgres\"
-sync:
-  mappings:
-    - mapping.yaml" >"$WORK/supplier/gateway.yaml"
-gateway_yaml "$OEM" "$OEM_PORT" "" >"$WORK/oem/gateway.yaml"
-export CXGW_DEMO_ERP_PASSWORD=cxgw-demo   # the demo mapping reads as cxgw_reader
+write_gateways "$(((SAMPLES * (TIMEOUT_S + 1) + 900) / 60 + 1))m" info
 
 # --- 3. cxgw serve: its first sync loads the store -----------------------------------------------
 log "starting cxgw serve on port $PORT; its first sync loads the store"
 t0=$(now)
-(cd "$WORK/supplier" && exec "$CXGW" serve --config gateway.yaml) >"$WORK/serve.log" 2>&1 </dev/null &
-SERVE_PID=$!
-CURL=(curl --silent --show-error --cacert "$WORK/supplier/certs/ca.crt")
-ready=
-for _ in $(seq 6000); do  # up to 10 min
-  kill -0 "$SERVE_PID" 2>/dev/null || { tail -n 30 "$WORK/serve.log" >&2; die "cxgw serve exited"; }
-  if "${CURL[@]}" "https://localhost:$PORT/readyz" 2>/dev/null | grep -q 'last successful sync'; then
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-[[ -n $ready ]] || { "${CURL[@]}" "https://localhost:$PORT/readyz" >&2 || true; die "cxgw serve did not get ready (first sync)"; }
+start_serve
 LOAD_S=$(calc "$(now) - $t0")
-TWINS=$(psql -X -qAt -d cxgw_store -c "SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn")
-ASPECTS=$(psql -X -qAt -d cxgw_store -c "SELECT count(*) FROM cxgw_aspects WHERE NOT withdrawn")
+store_counts
 OEM_VISIBLE=$(psql -X -qAt -d cxgw_store -c "
   SELECT count(*) FROM cxgw_twins t JOIN cxgw_aspects a ON a.global_asset_id = t.global_asset_id
    WHERE NOT t.withdrawn AND NOT a.withdrawn AND '$OEM' = ANY (t.visible_to)
@@ -302,15 +128,7 @@ TARGETS=$(wc -l <"$WORK/targets.tsv")
 log "$TARGETS serials to change (twins visible to $OEM)"
 
 # --- 5. the EDR ----------------------------------------------------------------------------------
-log "negotiating an EDR for $ASSET as $OEM (cxgw fetch)"
-(cd "$WORK/oem" && "$CXGW" fetch --config gateway.yaml --provider "https://localhost:$PORT/api/v1/dsp/2025-1" \
-  --provider-bpn "$SUPPLIER" --asset "$ASSET") >"$WORK/fetch.out" 2>&1 </dev/null ||
-  { cat "$WORK/fetch.out" >&2; die "cxgw fetch failed"; }
-EDR=$(grep -m1 '^{"agreementId"' "$WORK/fetch.out") || { cat "$WORK/fetch.out" >&2; die "no EDR in the output of cxgw fetch"; }
-ENDPOINT=$(jq -r .endpoint <<<"$EDR")
-TOKEN=$(jq -r .authorization <<<"$EDR")
-EXPIRES=$(jq -r .expiresAt <<<"$EDR")
-[[ -n $TOKEN && $TOKEN != null && $ENDPOINT == https://localhost:$PORT/* ]] || die "unexpected EDR: $EDR"
+negotiate_edr
 FEED_URL=${ENDPOINT%/}/changes
 log "EDR valid until $EXPIRES; feed $FEED_URL"
 
@@ -563,22 +381,21 @@ if sync_ms:
 json.dump(R, sys.stdout)
 PY
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(loadavg)
 CA=$WORK/supplier/certs/ca.crt
 export SAMPLES TIMEOUT_S INTERVAL_MS JITTER_MS SEED FEED_URL TOKEN CA WORK ASPECT_URN GOAL_MS
 RESULT=$(python3 "$WORK/measure.py") || die "the measurement failed"
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(loadavg)
 r() { jq -r ".$1" <<<"$RESULT"; }
 f1() { printf '%.1f' "$(r "$1")"; }
 
 # --- 7. report -----------------------------------------------------------------------------------
-PG_VERSION=$(psql -X -qAt -d postgres -c "SHOW server_version")
-GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
+PG_VERSION=$(pg_version)
 echo
 echo "== change feed latency: ERP commit -> SSE event at the OEM, $SAMPLES changes, one at a time =="
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), load $LOAD_BEFORE before / $LOAD_AFTER after"
+machine_line "$LOAD_BEFORE" "$LOAD_AFTER"
 echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; else stock; ERP and store in one cluster)"
-echo "         $("$CXGW" version 2>&1) ($CXGW, built $(date -r "$CXGW" '+%F %H:%M'); tree at $GIT_REV)"
+echo "         $(describe_cxgw)"
 echo "store:   demo ERP at scale $SCALE loaded by serve's first sync in $(printf %.1f "$LOAD_S") s: $TWINS twins, $ASPECTS aspects"
 echo "mapping: $MAPPING_NOTE; notify_channel $CHANNEL (deploy/demo/erp/notify.sql installed)"
 echo "feed:    $FEED_URL, token of $ASSET as $OEM; history of $(r replayed) changes read as pages in $(f1 drain_s) s,"

@@ -20,6 +20,8 @@
 # those bytes into nginx's docroot under the same path. Each round runs wrk against both, in
 # alternating order. It always exits 0 once it has measured: the verdict is printed, not returned.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 SCALE=${1:-1000000}
 RUNS=${RUNS:-3}
@@ -28,146 +30,31 @@ CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 THREADS=${THREADS:-2}
 PAYLOAD_BYTES=${PAYLOAD_BYTES:-2048}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DEMO_MAPPING=$REPO/deploy/demo/erp/mapping.yaml
-SUPPLIER=BPNL00000000SUPP
-OEM=BPNL000000000OEM
-ASSET=SerialPart-4.0.0
-CMDLINE="bench/serve_vs_nginx.sh $SCALE"
-for v in PAYLOAD_BYTES:2048 THREADS:2 WRK_THREADS:2 CONNECTIONS:64 DURATION:15 RUNS:3; do
-  name=${v%%:*}
-  if [[ ${!name} != "${v#*:}" ]]; then CMDLINE="$name=${!name} $CMDLINE"; fi
-done
-[[ -n ${CXGW_BIN:-} ]] && CMDLINE="CXGW_BIN=$CXGW_BIN $CMDLINE"
+set_cmdline "bench/serve_vs_nginx.sh $SCALE" PAYLOAD_BYTES:2048 THREADS:2 WRK_THREADS:2 CONNECTIONS:64 DURATION:15 RUNS:3
 
-die() { echo "serve_vs_nginx: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-calc() { awk "BEGIN {printf \"%s\", $1}"; }
-yesno() { awk "BEGIN {print ($1) ? \"yes\" : \"no\"}"; }
-
-if ! [[ $SCALE =~ ^[0-9]+$ ]] || ((SCALE < 300)); then
-  die "SCALE must be an integer >= 300, got '$SCALE'"
-fi
-for v in RUNS DURATION CONNECTIONS WRK_THREADS THREADS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
-done
+require_scale
+require_positive RUNS DURATION CONNECTIONS WRK_THREADS THREADS
 [[ $PAYLOAD_BYTES =~ ^[0-9]+$ ]] || die "PAYLOAD_BYTES must be a number of bytes (0: as generated)"
-[[ -x $PGBIN/pg_ctl ]] || die "no PostgreSQL binaries in $PGBIN (set PGBIN)"
+require_pgbin
 [[ -f $DEMO_MAPPING ]] || die "missing $DEMO_MAPPING"
 missing=()
 command -v nginx >/dev/null || missing+=(nginx-light)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v python3 >/dev/null || missing+=(python3)
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
-    die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
-fi
+apt_install "${missing[@]}"
 NGINX=$(command -v nginx)
 
 # --- 1. the binary -------------------------------------------------------------------------------
-CXGW=${CXGW_BIN:-$REPO/build/release/app/cxgw}
-if [[ -z ${CXGW_BIN:-} ]] && ! { [[ -x $CXGW ]] && "$CXGW" fetch --help >/dev/null 2>&1; }; then
-  log "building the release preset (-j1)"
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release --target cxgw -- -j1) >&2
-fi
-[[ -x $CXGW ]] || die "no cxgw binary at $CXGW"
-"$CXGW" fetch --help >/dev/null 2>&1 || die "$CXGW has no 'fetch' command (stale build?)"
+find_cxgw fetch
 
 # --- 2. throwaway cluster ------------------------------------------------------------------------
-umask 022
-WORK=$(mktemp -d /tmp/cxgw-bench.XXXXXX)
-chmod 755 "$WORK"
-PGDATA_DIR=$WORK/pgdata
-SOCK=$WORK/sock
-mkdir -p "$PGDATA_DIR" "$SOCK"
-if [[ $(id -u) == 0 ]]; then
-  chown postgres: "$PGDATA_DIR" "$SOCK"
-  as_pg() { runuser -u postgres -- "$@"; }
-else
-  as_pg() { "$@"; }
-fi
-SERVE_PID='' NGINX_PID=''
-# shellcheck disable=SC2317  # invoked by the trap
-stop_pid() {  # stop_pid PID: SIGTERM, then SIGKILL after 20 s
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  local rc=$?
-  trap '' PIPE HUP INT TERM  # finish cleaning up even if the reader of our output is gone
-  trap - ERR
-  stop_pid "$SERVE_PID"
-  stop_pid "$NGINX_PID"
-  if [[ -f $PGDATA_DIR/postmaster.pid ]]; then
-    as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK" || true; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "serve_vs_nginx: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-trap 'exit 130' INT TERM HUP
-trap 'exit 141' PIPE
-
-TAKEN=" "
-free_port() {  # a TCP port in 20000-59999 nobody listens on and not handed out before
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    [[ $TAKEN == *" $p "* ]] && continue
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [[ ! -e /tmp/.s.PGSQL.$p ]]; then
-      TAKEN+="$p "
-      echo "$p"
-      return
-    fi
-  done
-  die "found no free port"
-}
-PGPORT_=$(free_port)
-PORT=$(free_port)         # cxgw serve (the supplier)
-NGINX_PORT=$(free_port)   # nginx
-OEM_PORT=$(free_port)     # cxgw fetch's callback listener (the OEM)
-
-log "initdb in $WORK (port $PGPORT_)"
-as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
-PGSS=off
-[[ -f $("$PGBIN/pg_config" --sharedir)/extension/pg_stat_statements.control ]] && PGSS=on
-{
-  echo "port = $PGPORT_"
-  echo "listen_addresses = ''"
-  echo "unix_socket_directories = '$SOCK'"
-  echo "fsync = off"
-  echo "synchronous_commit = off"
-  echo "full_page_writes = off"
-  echo "max_wal_size = 4GB"
-  if [[ $PGSS == on ]]; then
-    echo "shared_preload_libraries = 'pg_stat_statements'"
-    echo "pg_stat_statements.track = all"
-  fi
-} >>"$PGDATA_DIR/postgresql.conf"
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/pgdata/server.log" -w start >/dev/null
-PG_PID=$(head -n1 "$PGDATA_DIR/postmaster.pid")
-
-export PGHOST=$SOCK PGPORT=$PGPORT_ PGUSER=postgres
-unset PGDATABASE PGPASSWORD PGOPTIONS PGSERVICE
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql_q -d postgres -c "CREATE DATABASE erp" -c "CREATE DATABASE cxgw_store"
-[[ $PGSS == on ]] && psql_q -d cxgw_store -c "CREATE EXTENSION pg_stat_statements"
-
-log "loading the demo ERP at scale $SCALE"
-t0=$(now)
-psql_q -d erp -f "$REPO/deploy/demo/erp/schema.sql"
-psql_q -d erp -v scale="$SCALE" -f "$REPO/deploy/demo/erp/generate.sql" >&2
-log "loaded in $(printf %.1f "$(calc "$(now) - $t0")") s"
+make_workdir
+start_cluster --pgss
+free_port PORT         # cxgw serve (the supplier)
+free_port NGINX_PORT   # nginx
+free_port OEM_PORT     # cxgw fetch's callback listener (the OEM)
+if [[ $PGSS == on ]]; then psql_q -d cxgw_store -c "CREATE EXTENSION pg_stat_statements"; fi
+load_demo_erp
 
 # The demo's SerialPart payloads are 0.5-0.6 KB. For a payload of about PAYLOAD_BYTES, one
 # finished item delivered to the OEM gets a longer English name (nameAtManufacturer) and longer
@@ -196,70 +83,14 @@ fi
 # As in sync_vs_copy.sh. `cxgw serve` syncs incrementally once at start (nothing changed) and then
 # every poll_interval; 1h keeps that second sync and its source query out of the measurement,
 # and without notify_channel no LISTEN connection is opened.
-block() {  # block START_REGEX: from the matching line to the next list item or top-level key
-  awk -v start="$1" '
-    $0 ~ start { on = 1; print; next }
-    on && (/^  - / || /^[a-z]/) { exit }
-    on { print }' "$DEMO_MAPPING"
-}
-source_block=$(awk '/^source:/ { on = 1 } /^twins:/ { exit } on' "$DEMO_MAPPING")
-twin_block=$(block '^  - class: serial$')
-aspect_block=$(block '^  - name: serial_parts$')
-[[ -n $source_block && -n $twin_block && -n $aspect_block ]] ||
-  die "cannot find source / twin class serial / aspect serial_parts in $DEMO_MAPPING"
-printf '%s\n\ntwins:\n%s\n\naspects:\n%s\n' \
-  "$(sed -E -e 's/^(  statement_timeout:).*/\1 1h/' -e 's/^(  poll_interval:).*/\1 1h/' \
-    -e '/^  notify_channel:/d' <<<"$source_block")" \
-  "$twin_block" "$aspect_block" >"$WORK/mapping.yaml"
+serial_mapping "$WORK/mapping.yaml" -e 's/^(  statement_timeout:).*/\1 1h/' -e 's/^(  poll_interval:).*/\1 1h/' \
+  -e '/^  notify_channel:/d'
 
 # --- certificates and configs --------------------------------------------------------------------
-# Two development CAs as two gateways have (the supplier's server certificate names its BPNL,
-# the OEM's names the OEM's), trusting each other. nginx gets the supplier's certificate.
-"$CXGW" dev-certs "$WORK/supplier/certs" --server-bpn "$SUPPLIER" >/dev/null
-"$CXGW" dev-certs "$WORK/oem/certs" --server-bpn "$OEM" >/dev/null
-cat "$WORK/supplier/certs/ca.crt" "$WORK/oem/certs/ca.crt" >"$WORK/trusted-cas.pem"
-mkdir -p "$WORK/supplier/policies"
-cp -L "$REPO"/policies/examples/*.jsonld "$WORK/supplier/policies/"
-cp "$REPO/deploy/demo/partners.yaml" "$WORK/supplier/partners.yaml"
-cp "$WORK/mapping.yaml" "$WORK/supplier/mapping.yaml"
-printf 'partners:\n  - bpn: %s\n    membership: true\n' "$SUPPLIER" >"$WORK/oem/partners.yaml"
-# EDR lifetime: the whole run with margin (warm-up, RUNS rounds of two DURATION runs).
-EDR_LIFETIME=$(((RUNS * 2 * DURATION + 600) / 60 + 1))m
-gateway_yaml() {  # gateway_yaml NAME BPN PORT EXTRA
-  cat <<EOF
-server:
-  bind_address: 127.0.0.1
-  port: $3
-  threads: $THREADS
-  tls:
-    certificate_chain: certs/server.crt
-    private_key: certs/server.key
-    client_certificates: optional
-    client_ca: ../trusted-cas.pem
-    min_version: "1.2"
-logging:
-  level: warn
-supplier:
-  bpnl: $2
-dsp:
-  public_url: https://localhost:$3
-  partner_registry: partners.yaml
-  partner_ca: ../trusted-cas.pem
-  token_signing_key: certs/edr-signing.key
-  edr_lifetime: $EDR_LIFETIME
-$4
-EOF
-}
-gateway_yaml supplier "$SUPPLIER" "$PORT" "policies:
-  directory: policies
-store:
-  backend: postgres
-  postgres_connection: \"dbname=cxgw_store user=postgres\"
-sync:
-  mappings:
-    - mapping.yaml" >"$WORK/supplier/gateway.yaml"
-gateway_yaml oem "$OEM" "$OEM_PORT" "" >"$WORK/oem/gateway.yaml"
-export CXGW_DEMO_ERP_PASSWORD=cxgw-demo   # the demo mapping reads as cxgw_reader
+# The supplier's and the OEM's gateway (server.threads THREADS, logging at warn); nginx gets the
+# supplier's certificate. EDR lifetime: the whole run with margin (warm-up, RUNS rounds of two
+# DURATION runs).
+write_gateways "$(((RUNS * 2 * DURATION + 600) / 60 + 1))m" warn "$THREADS"
 
 # --- 3. sync the store ---------------------------------------------------------------------------
 log "cxgw sync --full (scale $SCALE)"
@@ -267,8 +98,7 @@ t0=$(now)
 (cd "$WORK/supplier" && "$CXGW" sync --config gateway.yaml --full) >"$WORK/sync.out" 2>&1 </dev/null ||
   { cat "$WORK/sync.out" >&2; die "cxgw sync failed"; }
 SYNC_S=$(calc "$(now) - $t0")
-TWINS=$(psql -X -qAt -d cxgw_store -c "SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn")
-ASPECTS=$(psql -X -qAt -d cxgw_store -c "SELECT count(*) FROM cxgw_aspects WHERE NOT withdrawn")
+store_counts
 log "synced in $(printf %.1f "$SYNC_S") s: $TWINS twins, $ASPECTS aspects"
 psql_q -d cxgw_store -c "VACUUM ANALYZE"
 
@@ -288,30 +118,10 @@ log "twin $TWIN_ID (SerialPart payload of $PAYLOAD_DB_BYTES bytes)"
 
 # --- 4. cxgw serve, the EDR, the payload ---------------------------------------------------------
 log "starting cxgw serve on port $PORT (server.threads $THREADS)"
-(cd "$WORK/supplier" && exec "$CXGW" serve --config gateway.yaml) >"$WORK/serve.log" 2>&1 </dev/null &
-SERVE_PID=$!
-CURL=(curl --silent --show-error --cacert "$WORK/supplier/certs/ca.crt")
-ready=
-for _ in $(seq 6000); do  # up to 10 min: the first (incremental) sync of serve's scheduler
-  kill -0 "$SERVE_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; die "cxgw serve exited"; }
-  if "${CURL[@]}" "https://localhost:$PORT/readyz" 2>/dev/null | grep -q 'last successful sync'; then
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-[[ -n $ready ]] || { "${CURL[@]}" "https://localhost:$PORT/readyz" >&2 || true; die "cxgw serve did not get ready (first sync)"; }
+start_serve  # waits for the first (incremental) sync of serve's scheduler
 RSS_READY_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVE_PID/status")
 
-log "negotiating an EDR for $ASSET as $OEM (cxgw fetch)"
-(cd "$WORK/oem" && "$CXGW" fetch --config gateway.yaml --provider "https://localhost:$PORT/api/v1/dsp/2025-1" \
-  --provider-bpn "$SUPPLIER" --asset "$ASSET") >"$WORK/fetch.out" 2>&1 </dev/null ||
-  { cat "$WORK/fetch.out" >&2; die "cxgw fetch failed"; }
-EDR=$(grep -m1 '^{"agreementId"' "$WORK/fetch.out") || { cat "$WORK/fetch.out" >&2; die "no EDR in the output of cxgw fetch"; }
-ENDPOINT=$(jq -r .endpoint <<<"$EDR")
-TOKEN=$(jq -r .authorization <<<"$EDR")
-EXPIRES=$(jq -r .expiresAt <<<"$EDR")
-[[ -n $TOKEN && $TOKEN != null && $ENDPOINT == https://localhost:$PORT/* ]] || die "unexpected EDR: $EDR"
+negotiate_edr
 TWIN_B64=$(printf '%s' "$TWIN_ID" | base64 -w0 | tr '+/' '-_' | tr -d '=')
 PATH_=${ENDPOINT#"https://localhost:$PORT"}/shells/$TWIN_B64/submodels/$ASSET/submodel/\$value
 CXGW_URL=https://127.0.0.1:$PORT$PATH_
@@ -357,6 +167,7 @@ EOF
   die "nginx rejects $WORK/nginx/nginx.conf"
 "$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" </dev/null &
 NGINX_PID=$!
+BENCH_PIDS+=("$NGINX_PID")
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null && break
   kill -0 "$NGINX_PID" 2>/dev/null || { cat "$WORK/nginx/logs/error.log" >&2; die "nginx exited"; }
@@ -416,7 +227,7 @@ run_wrk nginx "$NGINX_URL" 3 "$WORK/wrk.warm.nginx"
 run_wrk cxgw "$CXGW_URL" 3 "$WORK/wrk.warm.cxgw"
 
 c_rps=() n_rps=() c_p99=() n_p99=() c_p50=() n_p50=() c_cpu=() c_pgcpu=() n_cpu=() c_errs=() n_errs=()
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(loadavg)
 AUDIT_BEFORE=$(psql -X -qAt -d cxgw_store -c "SELECT count(*) FROM cxgw_audit_records")
 for run in $(seq "$RUNS"); do
   order=(nginx cxgw)
@@ -440,7 +251,7 @@ for run in $(seq "$RUNS"); do
     fi
   done
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(loadavg)
 HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVE_PID/status")
 RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVE_PID/status")
 THREADS_CXGW=$(awk '/^Threads:/ {print $2}' "/proc/$SERVE_PID/status")
@@ -456,15 +267,14 @@ m_cp99=$(median "${c_p99[@]}") m_np99=$(median "${n_p99[@]}")
 m_cp50=$(median "${c_p50[@]}") m_np50=$(median "${n_p50[@]}")
 ratio=$(calc "$m_crps / $m_nrps")
 hwm_mb=$(calc "$HWM_KB / 1024") rss_mb=$(calc "$RSS_KB / 1024")
-PG_VERSION=$(psql -X -qAt -d postgres -c "SHOW server_version")
-GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
+PG_VERSION=$(pg_version)
 # CPU per request in the last round (cxgw process, and all PostgreSQL backends of the cluster).
 us_per_req() { calc "$1 * 1000000 / ($2 * $DURATION)"; }
 echo
 echo "== cxgw data plane vs nginx static file: SerialPart payload, HTTPS keep-alive, $CONNECTIONS connections, $RUNS rounds of ${DURATION} s, medians =="
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), load $LOAD_BEFORE before / $LOAD_AFTER after"
+machine_line "$LOAD_BEFORE" "$LOAD_AFTER"
 echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; else stock), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
-echo "         $("$CXGW" version 2>&1) ($CXGW, built $(date -r "$CXGW" '+%F %H:%M'); tree at $GIT_REV)"
+echo "         $(describe_cxgw)"
 echo "store:   demo ERP at scale $SCALE synced in $(printf %.1f "$SYNC_S") s: $TWINS twins, $ASPECTS aspects"
 echo "request: GET $PATH_"
 echo "         twin $TWIN_ID, payload $PAYLOAD_SIZE bytes ($PAD_NOTE)"

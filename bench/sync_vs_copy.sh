@@ -16,30 +16,17 @@
 # that load from other processes hits both sides alike. It always exits 0 once it has measured:
 # the verdict is printed, not returned.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 SCALE=${1:-1000000}
 RUNS=${RUNS:-3}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SHARED_BUFFERS=${SHARED_BUFFERS:-128MB}
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DEMO_MAPPING=$REPO/deploy/demo/erp/mapping.yaml
-CMDLINE="bench/sync_vs_copy.sh $SCALE"
-[[ $RUNS != 3 ]] && CMDLINE="RUNS=$RUNS $CMDLINE"
-[[ $SHARED_BUFFERS != 128MB ]] && CMDLINE="SHARED_BUFFERS=$SHARED_BUFFERS $CMDLINE"
-[[ -n ${CXGW_BIN:-} ]] && CMDLINE="CXGW_BIN=$CXGW_BIN $CMDLINE"
+set_cmdline "bench/sync_vs_copy.sh $SCALE" RUNS:3 SHARED_BUFFERS:128MB
 
-die() { echo "sync_vs_copy: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -n1; }
-calc() { awk "BEGIN {printf \"%s\", $1}"; }
-
-if ! [[ $SCALE =~ ^[0-9]+$ ]] || ((SCALE < 300)); then
-  die "SCALE must be an integer >= 300, got '$SCALE'"
-fi
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
-[[ -x $PGBIN/pg_ctl ]] || die "no PostgreSQL binaries in $PGBIN (set PGBIN)"
+require_scale
+require_positive RUNS
+require_pgbin
 [[ -f $DEMO_MAPPING ]] || die "missing $DEMO_MAPPING"
 if [[ ! -x /usr/bin/time ]]; then
   log "installing GNU time (/usr/bin/time)"
@@ -47,104 +34,22 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 # --- 1. the binary -------------------------------------------------------------------------------
-CXGW=${CXGW_BIN:-$REPO/build/release/app/cxgw}
-if [[ -z ${CXGW_BIN:-} ]] && ! { [[ -x $CXGW ]] && "$CXGW" sync --help >/dev/null 2>&1; }; then
-  log "building the release preset (-j1)"
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release --target cxgw -- -j1) >&2
-fi
-[[ -x $CXGW ]] || die "no cxgw binary at $CXGW"
-"$CXGW" sync --help >/dev/null 2>&1 || die "$CXGW has no 'sync' command (stale build?)"
+find_cxgw sync
 
 # --- 2. throwaway cluster ------------------------------------------------------------------------
-WORK=$(mktemp -d /tmp/cxgw-bench.XXXXXX)
-chmod 755 "$WORK"
-PGDATA_DIR=$WORK/pgdata
-SOCK=$WORK/sock
-mkdir -p "$PGDATA_DIR" "$SOCK"
-if [[ $(id -u) == 0 ]]; then
-  chown postgres: "$PGDATA_DIR" "$SOCK"
-  as_pg() { runuser -u postgres -- "$@"; }
-else
-  as_pg() { "$@"; }
-fi
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  local rc=$?
-  trap '' PIPE HUP INT TERM  # finish cleaning up even if the reader of our output is gone
-  trap - ERR
-  if [[ -f $PGDATA_DIR/postmaster.pid ]]; then
-    as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK" || true; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "sync_vs_copy: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-trap 'exit 130' INT TERM HUP
-trap 'exit 141' PIPE
-
-# A port nobody listens on (the cluster has no TCP listener, but keep the socket name unique).
-PORT=
-for _ in $(seq 50); do
-  p=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && [[ ! -e /tmp/.s.PGSQL.$p ]]; then PORT=$p; break; fi
-done
-[[ -n $PORT ]] || die "found no free port"
-
-log "initdb in $WORK (port $PORT)"
-as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
-PGSS=off
-[[ -f $("$PGBIN/pg_config" --sharedir)/extension/pg_stat_statements.control ]] && PGSS=on
-{
-  echo "port = $PORT"
-  echo "listen_addresses = ''"
-  echo "unix_socket_directories = '$SOCK'"
-  echo "fsync = off"
-  echo "synchronous_commit = off"
-  echo "full_page_writes = off"
-  echo "max_wal_size = 4GB"
-  # PostgreSQL's default unless SHARED_BUFFERS says otherwise (2 GB measured no faster).
-  echo "shared_buffers = $SHARED_BUFFERS"
-  if [[ $PGSS == on ]]; then
-    echo "shared_preload_libraries = 'pg_stat_statements'"
-    echo "pg_stat_statements.track = all"
-  fi
-} >>"$PGDATA_DIR/postgresql.conf"
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/pgdata/server.log" -w start >/dev/null
-
-export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
-unset PGDATABASE PGPASSWORD PGOPTIONS PGSERVICE
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql_q -d postgres -c "CREATE DATABASE erp" -c "CREATE DATABASE cxgw_store"
-[[ $PGSS == on ]] && psql_q -d erp -c "CREATE EXTENSION pg_stat_statements"
-
-log "loading the demo ERP at scale $SCALE"
-t0=$(now)
-psql_q -d erp -f "$REPO/deploy/demo/erp/schema.sql"
-psql_q -d erp -v scale="$SCALE" -f "$REPO/deploy/demo/erp/generate.sql" >&2
-LOAD_S=$(calc "$(now) - $t0")
-log "loaded in $(printf %.1f "$LOAD_S") s"
+make_workdir
+# shared_buffers: PostgreSQL's default unless SHARED_BUFFERS says otherwise (2 GB measured no faster).
+start_cluster --pgss "shared_buffers = $SHARED_BUFFERS"
+if [[ $PGSS == on ]]; then psql_q -d erp -c "CREATE EXTENSION pg_stat_statements"; fi
+load_demo_erp
 
 # --- the benchmark mapping -----------------------------------------------------------------------
 # Cut out of the demo mapping verbatim: the source block, the twins list item `class: serial`
 # (with its deletions) and the aspects list item `name: serial_parts`.
-block() {  # block START_REGEX: from the matching line to the next list item or top-level key
-  awk -v start="$1" '
-    $0 ~ start { on = 1; print; next }
-    on && (/^  - / || /^[a-z]/) { exit }
-    on { print }' "$DEMO_MAPPING"
-}
-source_block=$(awk '/^source:/ { on = 1 } /^twins:/ { exit } on' "$DEMO_MAPPING")
-twin_block=$(block '^  - class: serial$')
-aspect_block=$(block '^  - name: serial_parts$')
-[[ -n $source_block && -n $twin_block && -n $aspect_block ]] ||
-  die "cannot find source / twin class serial / aspect serial_parts in $DEMO_MAPPING"
-MAPPING=$WORK/mapping.yaml
 # statement_timeout: cxgw's COPY runs for the whole stream, so a slow sync must not be cut off
 # by the demo's 5m; it measures, whatever the outcome.
-printf '%s\n\ntwins:\n%s\n\naspects:\n%s\n' \
-  "$(sed -E 's/^(  statement_timeout:).*/\1 1h/' <<<"$source_block")" \
-  "$twin_block" "$aspect_block" >"$MAPPING"
+MAPPING=$WORK/mapping.yaml
+serial_mapping "$MAPPING" 's/^(  statement_timeout:).*/\1 1h/'
 
 # The query text of a block (its first `    query: |` scalar), de-indented.
 query_of() {
@@ -162,17 +67,17 @@ order_by() {  # the engine's ORDER BY: watermark columns, then key columns, quot
   for c in "$@"; do out+="${out:+, }\"$c\""; done
   echo "$out"
 }
-TWIN_KEY=$(flow_list "$twin_block" '^    key: ')
-TWIN_WM=$(flow_list "$twin_block" '^    incremental: \{ *watermark: ')
-ASPECT_WM=$(flow_list "$aspect_block" '^    incremental: \{ *watermark: ')
-ASPECT_KEY=$(flow_list "$aspect_block" '^    key: ')
+TWIN_KEY=$(flow_list "$TWIN_BLOCK" '^    key: ')
+TWIN_WM=$(flow_list "$TWIN_BLOCK" '^    incremental: \{ *watermark: ')
+ASPECT_WM=$(flow_list "$ASPECT_BLOCK" '^    incremental: \{ *watermark: ')
+ASPECT_KEY=$(flow_list "$ASPECT_BLOCK" '^    key: ')
 ASPECT_KEY=${ASPECT_KEY:-$TWIN_KEY}
 [[ -n $TWIN_KEY && -n $TWIN_WM && -n $ASPECT_WM ]] || die "cannot read key/watermark columns"
 # shellcheck disable=SC2086
-TWIN_SQL="SELECT * FROM ($(query_of "$twin_block")
+TWIN_SQL="SELECT * FROM ($(query_of "$TWIN_BLOCK")
 ) cxgw_s ORDER BY $(order_by $TWIN_WM $TWIN_KEY)"
 # shellcheck disable=SC2086
-ASPECT_SQL="SELECT * FROM ($(query_of "$aspect_block")
+ASPECT_SQL="SELECT * FROM ($(query_of "$ASPECT_BLOCK")
 ) cxgw_s ORDER BY $(order_by $ASPECT_WM $ASPECT_KEY)"
 printf '%s\n' "$TWIN_SQL" >"$WORK/twin.sql"
 printf '%s\n' "$ASPECT_SQL" >"$WORK/aspect.sql"
@@ -188,7 +93,7 @@ server:
 logging:
   level: warn
 supplier:
-  bpnl: BPNL00000000SUPP
+  bpnl: $SUPPLIER
 store:
   backend: postgres
   postgres_connection: "dbname=cxgw_store user=postgres"
@@ -216,8 +121,11 @@ ASPECT_ROWS=$(count_rows "$WORK/aspect.sql")
 log "twin:serial $TWIN_ROWS rows, serial_parts $ASPECT_ROWS rows"
 
 # --- 3./4. rounds: COPY twin, COPY aspect, cxgw sync --------------------------------------------
+wall_of() {  # wall_of TIMEFILE: the elapsed wall clock time in /usr/bin/time -v's output, in seconds
+  awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$1"
+}
 copy_twin=() copy_aspect=() sync_cpu=() sync_wall=() sync_twin=() sync_del=() sync_aspect=() sync_rss=()
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(loadavg)
 for run in $(seq "$RUNS"); do
   copy_twin+=("$(copy_seconds "$WORK/twin.sql")")
   copy_aspect+=("$(copy_seconds "$WORK/aspect.sql")")
@@ -235,7 +143,7 @@ for run in $(seq "$RUNS"); do
     cat "$out" >&2
     die "cxgw sync failed (exit $rc) in round $run"
   fi
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.$run")
+  wall=$(wall_of "$WORK/time.$run")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$run")
   cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$WORK/time.$run")
   stream_s() { awk -v s="$1" '$1 == s && $3 == "rows" && $4 == "in" {print $5}' "$out"; }
@@ -246,7 +154,7 @@ for run in $(seq "$RUNS"); do
     { cat "$out" >&2; die "cxgw read other row counts than count(*) in round $run"; }
   log "round $run: cxgw $wall s wall, $cpu s CPU (twin ${sync_twin[-1]} s, aspect ${sync_aspect[-1]} s), peak RSS $((rss / 1024)) MB"
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(loadavg)
 STORE_COUNTS=$(grep '^store:' "$WORK/sync.$RUNS.out" || true)
 
 # --- 5. report -----------------------------------------------------------------------------------
@@ -259,15 +167,13 @@ TOTAL_ROWS=$((TWIN_ROWS + ASPECT_ROWS))
 m_copy_total=$(calc "$m_ct + $m_ca")
 ratio_total=$(calc "$m_copy_total / $m_wall")
 rate() { calc "$1 / $2"; }
-yesno() { awk "BEGIN {print ($1) ? \"yes\" : \"no\"}"; }
+PG_VERSION=$(pg_version)
 
-PG_VERSION=$(psql -X -qAt -d postgres -c "SHOW server_version")
-GIT_REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
 echo
 echo "== cxgw sync vs COPY: demo ERP, scale $SCALE, $RUNS rounds, medians =="
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), load $LOAD_BEFORE before / $LOAD_AFTER after"
-echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; shared_buffers $SHARED_BUFFERS, max_wal_size 4GB; else stock), $("$CXGW" version 2>&1) ($CXGW, built $(date -r "$CXGW" '+%F %H:%M'); tree at $GIT_REV)"
-echo "load:    schema.sql + generate.sql at scale $SCALE in $(printf %.1f "$LOAD_S") s"
+machine_line "$LOAD_BEFORE" "$LOAD_AFTER"
+echo "         PostgreSQL $PG_VERSION (fsync, full_page_writes, synchronous_commit off; shared_buffers $SHARED_BUFFERS, max_wal_size 4GB; else stock), $(describe_cxgw)"
+echo "load:    schema.sql + generate.sql at scale $SCALE in $(printf %.1f "$ERP_LOAD_S") s"
 echo
 printf '%-14s %9s %9s %11s %9s %11s %8s %9s %5s\n' \
   stream rows "COPY s" "COPY rows/s" "cxgw s" "cxgw rows/s" ratio "RSS MB" goal
@@ -333,7 +239,7 @@ log "re-sync into the filled store"
 resync_out=$WORK/resync.out
 (cd "$WORK" && /usr/bin/time -v -o "$WORK/time.resync" "$CXGW" sync --config "$CONFIG" --full) >"$resync_out" 2>&1 </dev/null ||
   { cat "$resync_out" >&2; die "the re-sync failed"; }
-RESYNC_WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.resync")
+RESYNC_WALL=$(wall_of "$WORK/time.resync")
 RESYNC_CHANGED=$(awk '$3 == "rows" && $4 == "in" {for (i = 1; i <= NF; i++) if ($i == "aspects" && $(i + 1) == "changed,") s += $(i - 1)} END {print s + 0}' "$resync_out")
 echo
 echo "re-sync: the same 'cxgw sync --full' again into the filled store (nothing changed in the ERP):" \
