@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "cxgw/adapters/stream_query.hpp"
+
 namespace cxgw::adapters {
 namespace {
 
@@ -118,7 +120,7 @@ Result<MappingCheckReport> checkMapping(const Mapping& mapping, SourceConnector&
     const TwinMapping& twin = mapping.twins[i];
     const std::string stream = "twin:" + twin.twin_class;
     const std::string base = "twins[" + std::to_string(i) + "]";
-    auto columns = source.describe(twin.query);
+    auto columns = source.describe(bindChangedSince(twin.query, "NULL"));
     if (!columns)
       return Error{columns.error().code, stream + ": " + columns.error().message, base + ".query",
                    mapping.file.string(), twin.line};
@@ -137,7 +139,7 @@ Result<MappingCheckReport> checkMapping(const Mapping& mapping, SourceConnector&
     if (twin.visible_to) checker.checkExpression(*twin.visible_to);
     if (twin.deletions) {
       const std::string deleted = "deleted:" + twin.twin_class;
-      auto deletion_columns = source.describe(twin.deletions->query);
+      auto deletion_columns = source.describe(bindChangedSince(twin.deletions->query, "NULL"));
       if (!deletion_columns)
         return Error{deletion_columns.error().code,
                      deleted + ": " + deletion_columns.error().message, base + ".deletions.query",
@@ -155,7 +157,7 @@ Result<MappingCheckReport> checkMapping(const Mapping& mapping, SourceConnector&
   for (size_t i = 0; i < mapping.aspects.size(); ++i) {
     const AspectMapping& aspect = mapping.aspects[i];
     const std::string base = "aspects[" + std::to_string(i) + "]";
-    auto columns = source.describe(aspect.query);
+    auto columns = source.describe(bindChangedSince(aspect.query, "NULL"));
     if (!columns)
       return Error{columns.error().code, aspect.name + ": " + columns.error().message,
                    base + ".query", mapping.file.string(), aspect.line};

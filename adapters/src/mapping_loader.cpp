@@ -5,9 +5,14 @@
 #include <set>
 
 #include "cxgw/adapters/mapping.hpp"
+#include "cxgw/adapters/stream_query.hpp"
 
 namespace cxgw::adapters {
 namespace {
+
+constexpr const char* kChangedSinceNeedsWatermark =
+    "the query uses :changed_since, which stands for a watermark value, but the stream has no "
+    "incremental watermark";
 
 // Thrown inside this file only, and turned into an Error by loadMapping().
 struct MappingError {
@@ -485,6 +490,8 @@ Result<Mapping> loadMapping(const std::filesystem::path& file, const MappingCont
       if (reader.has("incremental")) {
         twin.incremental =
             loader.parseWatermark(reader.node("incremental"), reader.pathOf("incremental"));
+      } else if (usesChangedSince(twin.query)) {
+        fail(reader.node("query"), reader.pathOf("query"), kChangedSinceNeedsWatermark);
       }
       if (reader.has("withdraw_when")) {
         const MapReader when(reader.node("withdraw_when"), reader.pathOf("withdraw_when"),
@@ -536,6 +543,8 @@ Result<Mapping> loadMapping(const std::filesystem::path& file, const MappingCont
       if (reader.has("incremental")) {
         aspect.incremental =
             loader.parseWatermark(reader.node("incremental"), reader.pathOf("incremental"));
+      } else if (usesChangedSince(aspect.query)) {
+        fail(reader.node("query"), reader.pathOf("query"), kChangedSinceNeedsWatermark);
       }
       if (!reader.has("payload")) fail(aspects[i], reader.pathOf("payload"), "is required");
       aspect.payload = loader.parseTemplate(reader.node("payload"), reader.pathOf("payload"));

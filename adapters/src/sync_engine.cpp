@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cxgw/adapters/row_renderer.hpp"
+#include "cxgw/adapters/stream_query.hpp"
 #include "cxgw/adapters/twin_identity.hpp"
 #include "cxgw/core/bounded_queue.hpp"
 
@@ -15,15 +16,6 @@ namespace cxgw::adapters {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string quoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::string rowKeyText(const std::vector<std::string>& key_columns,
                        const std::vector<std::string>& values) {
@@ -146,23 +138,15 @@ Result<std::unique_ptr<SyncEngine::Reading>> SyncEngine::startReading(const Stre
     if (!stored) return stored.error();
     last = stored.value();
   }
-  std::string sql = "SELECT * FROM (" + stream.query + ") cxgw_s";
-  std::vector<std::string> order;
+  StreamRead read{stream.query, {}, stream.key_columns, std::nullopt};
   if (stream.watermark) {
-    for (const auto& column : stream.watermark->columns) order.push_back(quoteIdentifier(column));
+    read.watermark = stream.watermark->columns;
     if (last && last->values.size() == stream.watermark->columns.size()) {
-      std::string columns, values;
-      for (size_t i = 0; i < last->values.size(); ++i) {
-        columns += (i ? ", " : "") + quoteIdentifier(stream.watermark->columns[i]);
-        values += (i ? ", " : "") + source.quote(last->values[i]);
-      }
-      sql += " WHERE (" + columns + ") > (" + values + ")";
+      read.after.emplace();
+      for (const auto& value : last->values) read.after->push_back(source.quote(value));
     }
   }
-  for (const auto& column : stream.key_columns) order.push_back(quoteIdentifier(column));
-  std::string order_by;
-  for (const auto& term : order) order_by += (order_by.empty() ? "" : ", ") + term;
-  sql += " ORDER BY " + order_by;
+  const std::string sql = streamReadSql(read);
 
   auto reading = std::make_unique<Reading>();
   Reading& r = *reading;

@@ -113,6 +113,23 @@ TEST_F(MappingFile, UnknownKeyIsNamedWithFileLineAndPath) {
   EXPECT_NE(error.message.find("unknown key"), std::string::npos);
 }
 
+TEST_F(MappingFile, ChangedSinceNeedsAnIncrementalWatermark) {
+  std::string text =
+      replaced("query: SELECT * FROM erp.serial_part_view",
+               "query: SELECT * FROM erp.serial_part_view WHERE :changed_since IS NULL");
+  auto with_watermark = loadMapping(
+      write(replaced("query: SELECT * FROM erp.serial_part_view",
+                     "query: SELECT * FROM erp.serial_part_view WHERE :changed_since IS NULL\n"
+                     "    incremental: {watermark: [changed_at, id]}")),
+      kContext);
+  EXPECT_TRUE(with_watermark.ok()) << with_watermark.error().describe();
+  const Error error = loadError(text);
+  EXPECT_EQ(error.key, "aspects[0].query");
+  EXPECT_EQ(error.line, 26);
+  EXPECT_NE(error.message.find(":changed_since"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("no incremental watermark"), std::string::npos) << error.message;
+}
+
 TEST_F(MappingFile, UnknownTransformIsNamed) {
   const Error error = loadError(replaced("transform: country_alpha3", "transform: country_code"));
   EXPECT_EQ(error.key, "aspects[0].payload.manufacturingInformation.country.transform");

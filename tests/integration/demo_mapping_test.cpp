@@ -59,13 +59,14 @@ class DemoMapping : public testing::PostgresTestSuite {
     ASSERT_NO_FATAL_FAILURE(sync());
   }
 
-  void sync() {
+  void sync(SyncReport* out = nullptr) {
     auto source =
         connectPostgresSource(mapping_->source, {{"CXGW_DEMO_ERP_PASSWORD", "cxgw-demo"}});
     ASSERT_TRUE(source.ok()) << source.error().describe();
     SyncEngine engine(*mapping_, *source.value(), *store_, *registry_, kSupplier);
     auto report = engine.run({});
     ASSERT_TRUE(report.ok()) << report.error().describe();
+    if (out != nullptr) *out = report.value();
   }
 
   static void sql(const std::string& statement) {
@@ -190,6 +191,150 @@ TEST_F(DemoMapping, ProducedLotConsumedIntoASerialIsAChildItemOfItsBom) {
       << bom.value()->payload;
   EXPECT_NE(bom.value()->payload.find("\"unit\":\"unit:kilogram\""), std::string::npos);
 }
+
+// The incremental queries of the demo mapping restrict themselves with :changed_since to the
+// twins that a row with a newer updated_at belongs to. A table missing from that restriction
+// would hide its changes from incremental syncs: touch one row of a table a watermark reads,
+// and the streams that read that table must see the change.
+//
+// The restriction keeps rows of exactly the watermark's time (>=), so twins of the last change
+// before come back through their own branch and could hide a missing one. Hence one touch per
+// test, and before it a warm-up change of another serial and lot that moves every stream's
+// watermark to now, past the generated data's times.
+struct Touch {
+  std::string table;
+  std::string update;  // bumps updated_at (the ERP's trigger does on every UPDATE)
+  std::vector<std::string> streams;
+};
+
+// `s`: a delivered serial with a child serial, measurements and customer part numbers;
+// `lot`: a produced lot.
+std::vector<Touch> touches(const std::string& s, const std::string& lot) {
+  return {
+      {"serials",
+       "UPDATE erp.serials SET status = status WHERE id = " + s,
+       {"twin:serial", "serial_parts", "serial_parts_v3"}},
+      {"production_orders_of_a_serial",
+       "UPDATE erp.production_orders SET status = status WHERE id = (SELECT production_order_id "
+       "FROM erp.serials WHERE id = " +
+           s + ")",
+       {"twin:serial"}},
+      {"deliveries",
+       "UPDATE erp.deliveries SET uom = uom WHERE serial_id = " + s,
+       {"twin:serial", "serial_parts"}},
+      {"customers",
+       "UPDATE erp.customers SET city = city WHERE id IN (SELECT customer_id FROM "
+       "erp.deliveries WHERE serial_id = " +
+           s + ")",
+       {"twin:serial"}},
+      {"consumptions_of_a_child_serial",
+       "UPDATE erp.consumptions SET uom = uom WHERE child_serial_id IS NOT NULL AND "
+       "parent_serial_id = " +
+           s,
+       {"twin:serial", "bom_as_built"}},
+      {"items",
+       "UPDATE erp.items SET name = name WHERE id = (SELECT item_id FROM erp.serials "
+       "WHERE id = " +
+           s + ")",
+       {"serial_parts", "serial_parts_v3"}},
+      {"plants",
+       "UPDATE erp.plants SET bpns = bpns WHERE id = (SELECT plant_id FROM erp.serials "
+       "WHERE id = " +
+           s + ")",
+       {"serial_parts"}},
+      {"customer_items",
+       "UPDATE erp.customer_items SET customer_part_number = "
+       "customer_part_number WHERE item_id = (SELECT item_id FROM erp.serials "
+       "WHERE id = " +
+           s + ")",
+       {"serial_parts"}},
+      {"inspections",
+       "UPDATE erp.inspections SET rework = rework WHERE serial_id = " + s,
+       {"eol_measurements"}},
+      {"measurements",
+       "UPDATE erp.measurements SET unit = unit WHERE inspection_id IN (SELECT id "
+       "FROM erp.inspections WHERE serial_id = " +
+           s + ")",
+       {"eol_measurements"}},
+      {"lots", "UPDATE erp.lots SET uom = uom WHERE id = " + lot, {"twin:lot", "batches"}},
+      {"production_orders_of_a_lot",
+       "UPDATE erp.production_orders SET status = status WHERE id = (SELECT production_order_id "
+       "FROM erp.lots WHERE id = " +
+           lot + ")",
+       {"twin:lot"}},
+      {"consumptions_of_a_child_lot",  // produced lots are consumed nowhere yet
+       "INSERT INTO erp.consumptions (parent_serial_id, child_lot_id, production_order_id, "
+       "quantity, uom, consumed_at) SELECT id, " +
+           lot +
+           ", production_order_id, 1, 'KG', now() "
+           "FROM erp.serials WHERE id = " +
+           s,
+       {"twin:lot", "bom_as_built"}},
+  };
+}
+
+class DemoMappingIncremental : public DemoMapping, public ::testing::WithParamInterface<size_t> {};
+
+TEST_P(DemoMappingIncremental, SyncSeesAChangeInEveryTableAWatermarkReads) {
+  const std::string s = std::to_string(count(R"sql(
+      SELECT s.id FROM erp.serials s
+        JOIN erp.production_orders po ON po.id = s.production_order_id
+        JOIN erp.deliveries d ON d.serial_id = s.id JOIN erp.customers cu ON cu.id = d.customer_id
+       WHERE po.status <> 'CANCELLED' AND cu.bpnl ~ '^BPNL[0-9A-Z]{12}$'
+         AND EXISTS (SELECT 1 FROM erp.consumptions c
+                      WHERE c.parent_serial_id = s.id AND c.child_serial_id IS NOT NULL)
+         AND EXISTS (SELECT 1 FROM erp.inspections i JOIN erp.measurements m
+                       ON m.inspection_id = i.id WHERE i.serial_id = s.id)
+         AND EXISTS (SELECT 1 FROM erp.customer_items ci WHERE ci.item_id = s.item_id)
+       ORDER BY s.id LIMIT 1)sql"));
+  const std::string lot = std::to_string(count(R"sql(
+      SELECT l.id FROM erp.lots l JOIN erp.production_orders po ON po.id = l.production_order_id
+       WHERE po.status <> 'CANCELLED' ORDER BY l.id LIMIT 1)sql"));
+  const std::string other = std::to_string(count(
+      "SELECT s.id FROM erp.serials s JOIN erp.production_orders po ON po.id = "
+      "s.production_order_id WHERE po.status <> 'CANCELLED' AND s.item_id <> (SELECT item_id "
+      "FROM erp.serials WHERE id = " +
+      s +
+      ") AND EXISTS (SELECT 1 FROM erp.consumptions c WHERE c.parent_serial_id = "
+      "s.id) AND EXISTS (SELECT 1 FROM erp.inspections i WHERE i.serial_id = s.id) ORDER BY s.id "
+      "LIMIT 1"));
+  const std::string other_lot =
+      std::to_string(count("SELECT l.id FROM erp.lots l JOIN erp.production_orders po ON po.id = "
+                           "l.production_order_id WHERE po.status <> 'CANCELLED' AND l.id <> " +
+                           lot + " ORDER BY l.id LIMIT 1"));
+  sql("UPDATE erp.serials SET status = status WHERE id = " + other +
+      "; UPDATE erp.consumptions SET uom = uom WHERE parent_serial_id = " + other +
+      "; UPDATE erp.inspections SET rework = rework WHERE serial_id = " + other +
+      "; UPDATE erp.lots SET uom = uom WHERE id = " + other_lot);
+  SyncReport warm_up;
+  ASSERT_NO_FATAL_FAILURE(sync(&warm_up));
+  for (const auto& stream : warm_up.streams) {
+    if (stream.stream.rfind("deleted:", 0) == 0) continue;
+    EXPECT_GT(stream.rows, 0U) << stream.stream << " did not see the warm-up change";
+  }
+  SyncReport idle;
+  ASSERT_NO_FATAL_FAILURE(sync(&idle));
+  for (const auto& stream : idle.streams) {
+    EXPECT_EQ(stream.rows, 0U) << stream.stream << " read rows though nothing changed";
+  }
+  const Touch touch = touches(s, lot).at(GetParam());
+  sql(touch.update);
+  SyncReport report;
+  ASSERT_NO_FATAL_FAILURE(sync(&report));
+  for (const std::string& name : touch.streams) {
+    uint64_t rows = 0;
+    for (const auto& stream : report.streams) {
+      if (stream.stream == name) rows = stream.rows;
+    }
+    EXPECT_GT(rows, 0U) << "a change in " << touch.table << " did not reach " << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EachTable, DemoMappingIncremental,
+                         ::testing::Range<size_t>(0, touches("0", "0").size()),
+                         [](const ::testing::TestParamInfo<size_t>& param) {
+                           return touches("0", "0").at(param.param).table;
+                         });
 
 TEST_F(DemoMapping, EveryPayloadIsValidForTheOfficialSchemaByAnIndependentValidator) {
   const char* reference = std::getenv("CX_REFERENCE_DIR");
