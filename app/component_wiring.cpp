@@ -30,6 +30,7 @@ Result<std::unique_ptr<store::ProcessStore>> openConfiguredProcessStore(
   if (config.store.backend == StoreBackend::kMemory) return store::createMemoryProcessStore();
   store::PostgresProcessStoreOptions options;
   options.connection_string = config.store.postgres_connection;
+  options.connections = 4;  // the data plane's workers read transfers and agreements side by side
   auto opened = store::openPostgresProcessStore(options);
   if (!opened) return storeError(opened.error());
   return std::move(opened).value();

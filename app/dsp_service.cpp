@@ -31,6 +31,7 @@ struct DspService::Parts {
   // Null without a store to serve from (cxgw fetch):
   std::unique_ptr<gateway::dtr::TwinVisibility> visibility;
   std::unique_ptr<gateway::EdrGate> gate;
+  std::unique_ptr<gateway::PayloadCache> payloads;
   std::unique_ptr<gateway::DataPlane> data_plane;
   std::unique_ptr<gateway::dtr::TwinRegistry> registry;
   std::unique_ptr<gateway::ChangeFeed> change_feed;
@@ -127,13 +128,16 @@ Result<std::unique_ptr<DspService>> DspService::create(
           return *claims;
         },
         *p.tokens, *p.processes, *p.decisions, *p.audit, now});
+    gateway::PayloadCacheSettings cache;
+    cache.max_bytes = config.dsp.payload_cache_bytes;
+    parts->payloads = std::make_unique<gateway::PayloadCache>(*twins, cache);
     gateway::DataPlaneSettings data;
     data.public_url = config.dsp.public_url;
     data.access_lifetime = settings.edr_lifetime;
     parts->data_plane = std::make_unique<gateway::DataPlane>(
         data, aspects,
-        gateway::DataPlane::Dependencies{*p.authenticator, *p.gate, *twins, *p.visibility,
-                                         *p.workers});
+        gateway::DataPlane::Dependencies{*p.authenticator, *p.gate, *twins, *p.payloads,
+                                         *p.visibility, *p.workers});
     parts->registry = std::make_unique<gateway::dtr::TwinRegistry>(
         gateway::dtr::TwinRegistrySettings{config.dsp.public_url}, aspects,
         gateway::dtr::TwinRegistry::Dependencies{*p.gate, *twins, *p.visibility, *p.workers});

@@ -32,6 +32,7 @@
 #include "cxgw/gateway/dataplane/data_plane.hpp"
 #include "cxgw/gateway/dataplane/edr_gate.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
+#include "cxgw/gateway/dataplane/payload_cache.hpp"
 #include "cxgw/gateway/dsp/dsp_consumer.hpp"
 #include "cxgw/gateway/dsp/dsp_provider.hpp"
 #include "cxgw/gateway/dsp/https_dsp_transport.hpp"
@@ -103,6 +104,7 @@ struct Gateway {
   std::unique_ptr<EdrGate> gate;
   std::unique_ptr<dtr::TwinVisibility> visibility =
       std::make_unique<dtr::TwinVisibility>(std::vector<std::string>{});
+  std::unique_ptr<PayloadCache> payloads;
   std::unique_ptr<DataPlane> data_plane;
   std::string url;
 
@@ -172,9 +174,11 @@ std::unique_ptr<Gateway> makeGateway(const std::string& bpn, const DevCertificat
         return *claims;
       },
       *g->tokens, *g->processes, *g->decisions, *g->audit, now});
+  g->payloads = std::make_unique<PayloadCache>(*g->twins, PayloadCacheSettings{});
   g->data_plane = std::make_unique<DataPlane>(
       DataPlaneSettings{g->url, std::chrono::seconds(300)}, aspects,
-      DataPlane::Dependencies{*g->authenticator, *g->gate, *g->twins, *g->visibility, *g->workers});
+      DataPlane::Dependencies{*g->authenticator, *g->gate, *g->twins, *g->payloads, *g->visibility,
+                              *g->workers});
   auto router = std::make_shared<Router>();
   g->provider->addRoutes(*router);
   g->data_plane->addRoutes(*router);

@@ -375,6 +375,11 @@ const std::vector<KeySpec>& keyTable() {
         "dsp.edr_lifetime", "how long an EDR access token is valid",
         [](auto& c) -> auto& { return c.dsp.edr_lifetime; }, milliseconds(10'000),
         milliseconds(86'400'000)));
+    keys.push_back(bytesKey(
+        "dsp.payload_cache_bytes",
+        "aspect payload bytes the data plane keeps in memory (invalidated by the store's "
+        "changes); 0 turns the cache off",
+        [](auto& c) -> auto& { return c.dsp.payload_cache_bytes; }, 0, 1ULL << 34));
     keys.push_back(nameListKey(
         "dtr.public_readable_id_types",
         "specific asset id names (e.g. manufacturerPartId) through which any partner with a "

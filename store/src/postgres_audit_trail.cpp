@@ -1,6 +1,8 @@
 #include "cxgw/store/postgres_audit_trail.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <iterator>
 #include <limits>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -54,8 +56,8 @@ class PostgresAuditTrail final : public AuditTrail {
  public:
   explicit PostgresAuditTrail(PostgresAuditTrailOptions options) : options_(std::move(options)) {}
 
+  // Before any append: nothing else uses writer_ yet.
   Status open() {
-    std::lock_guard lock(writer_mutex_);
     try {
       writer_ = std::make_unique<pqxx::connection>(options_.connection_string);
     } catch (const std::exception& e) {
@@ -65,51 +67,37 @@ class PostgresAuditTrail final : public AuditTrail {
   }
 
   using AuditTrail::append;
+  // Group commit: the caller that finds no commit running writes the entries of every caller
+  // waiting at that moment in one transaction, while later callers queue for the next one.
+  // Each caller returns once its own entries are committed, with its own records.
   Result<std::vector<AuditRecord>> append(const std::vector<AuditEntry>& entries) override {
     for (size_t i = 0; i < entries.size(); ++i) {
       if (Status status = validateAuditEntry(entries[i], i); !status) return status.error();
     }
     if (entries.empty()) return std::vector<AuditRecord>();
-    std::lock_guard lock(writer_mutex_);
-    try {
-      if (!writer_ || !writer_->is_open()) {
-        writer_ = std::make_unique<pqxx::connection>(options_.connection_string);
+    Pending mine{&entries};
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&mine);
+    while (!mine.done) {
+      if (committing_) {
+        committed_.wait(lock);
+        continue;
       }
-      pqxx::work tx(*writer_);
-      tx.exec0("SET LOCAL lock_timeout = " +
-               tx.quote(std::to_string(options_.lock_timeout.count()) + "ms"));
-      const pqxx::row head_row =
-          tx.exec1("SELECT sequence, hash FROM cxgw_audit_head WHERE singleton FOR UPDATE");
-      const AuditHead head{head_row[0].as<int64_t>(), head_row[1].as<std::string>()};
-      std::vector<AuditRecord> records = chainAuditEntries(head, entries);
-      {
-        pqxx::stream_to copy(tx, "cxgw_audit_records",
-                             std::vector<std::string>{
-                                 "sequence", "recorded_at", "decision", "scope", "partner_bpn",
-                                 "partner_did", "asset_id", "twin_id", "policy_id", "policy_hash",
-                                 "agreement_id", "reason", "previous_hash", "hash"});
-        for (const AuditRecord& record : records) {
-          const AuditEntry& e = record.entry;
-          copy << std::make_tuple(record.sequence, formatIsoTimestampMicros(e.time),
-                                  std::string(auditDecisionName(e.decision)), e.scope,
-                                  e.partner_bpn, e.partner_did, e.asset_id, e.twin_id, e.policy_id,
-                                  e.policy_hash, e.agreement_id, e.reason, record.previous_hash,
-                                  record.hash);
-        }
-        copy.complete();
+      committing_ = true;
+      std::vector<Pending*> group;
+      group.swap(queue_);
+      lock.unlock();
+      try {
+        commitGroup(group);
+      } catch (const std::exception& e) {  // out of memory: fail the group, never the queue
+        for (Pending* pending : group) pending->outcome = trailError(e);
       }
-      tx.exec_params0(
-          "UPDATE cxgw_audit_head SET sequence = $1, hash = $2, updated_at = now() "
-          "WHERE singleton",
-          records.back().sequence, records.back().hash);
-      if (options_.before_commit) {
-        if (Status status = options_.before_commit(); !status) return status.error();
-      }
-      tx.commit();
-      return records;
-    } catch (const std::exception& e) {
-      return trailError(e);
+      lock.lock();
+      for (Pending* pending : group) pending->done = true;
+      committing_ = false;
+      committed_.notify_all();
     }
+    return std::move(mine.outcome);
   }
 
   Result<std::vector<AuditRecord>> query(const AuditQuery& query) override {
@@ -202,6 +190,76 @@ class PostgresAuditTrail final : public AuditTrail {
   }
 
  private:
+  // One caller's entries, waiting for a commit.
+  struct Pending {
+    const std::vector<AuditEntry>* entries;
+    Result<std::vector<AuditRecord>> outcome = std::vector<AuditRecord>();
+    bool done = false;
+  };
+
+  // Appends the entries of `group` in one transaction and hands each its records, or all of
+  // them the error. Runs on one thread at a time (committing_).
+  void commitGroup(const std::vector<Pending*>& group) {
+    std::vector<AuditEntry> all;
+    for (const Pending* pending : group) {
+      all.insert(all.end(), pending->entries->begin(), pending->entries->end());
+    }
+    Result<std::vector<AuditRecord>> written = write(all);
+    if (!written) {
+      for (Pending* pending : group) pending->outcome = written.error();
+      return;
+    }
+    auto next = written.value().begin();
+    for (Pending* pending : group) {
+      const auto end = next + static_cast<std::ptrdiff_t>(pending->entries->size());
+      pending->outcome =
+          std::vector<AuditRecord>(std::make_move_iterator(next), std::make_move_iterator(end));
+      next = end;
+    }
+  }
+
+  Result<std::vector<AuditRecord>> write(const std::vector<AuditEntry>& entries) {
+    try {
+      if (!writer_ || !writer_->is_open()) {
+        writer_ = std::make_unique<pqxx::connection>(options_.connection_string);
+      }
+      pqxx::work tx(*writer_);
+      tx.exec0("SET LOCAL lock_timeout = " +
+               tx.quote(std::to_string(options_.lock_timeout.count()) + "ms"));
+      const pqxx::row head_row =
+          tx.exec1("SELECT sequence, hash FROM cxgw_audit_head WHERE singleton FOR UPDATE");
+      const AuditHead head{head_row[0].as<int64_t>(), head_row[1].as<std::string>()};
+      std::vector<AuditRecord> records = chainAuditEntries(head, entries);
+      {
+        pqxx::stream_to copy(tx, "cxgw_audit_records",
+                             std::vector<std::string>{
+                                 "sequence", "recorded_at", "decision", "scope", "partner_bpn",
+                                 "partner_did", "asset_id", "twin_id", "policy_id", "policy_hash",
+                                 "agreement_id", "reason", "previous_hash", "hash"});
+        for (const AuditRecord& record : records) {
+          const AuditEntry& e = record.entry;
+          copy << std::make_tuple(record.sequence, formatIsoTimestampMicros(e.time),
+                                  std::string(auditDecisionName(e.decision)), e.scope,
+                                  e.partner_bpn, e.partner_did, e.asset_id, e.twin_id, e.policy_id,
+                                  e.policy_hash, e.agreement_id, e.reason, record.previous_hash,
+                                  record.hash);
+        }
+        copy.complete();
+      }
+      tx.exec_params0(
+          "UPDATE cxgw_audit_head SET sequence = $1, hash = $2, updated_at = now() "
+          "WHERE singleton",
+          records.back().sequence, records.back().hash);
+      if (options_.before_commit) {
+        if (Status status = options_.before_commit(); !status) return status.error();
+      }
+      tx.commit();
+      return records;
+    } catch (const std::exception& e) {
+      return trailError(e);
+    }
+  }
+
   void ensureReader() {
     if (!reader_ || !reader_->is_open()) {
       reader_ = std::make_unique<pqxx::connection>(options_.connection_string);
@@ -209,7 +267,10 @@ class PostgresAuditTrail final : public AuditTrail {
   }
 
   const PostgresAuditTrailOptions options_;
-  std::mutex writer_mutex_;  // guards writer_, which serves appends
+  std::mutex queue_mutex_;  // guards queue_ and committing_
+  std::condition_variable committed_;
+  std::vector<Pending*> queue_;  // callers waiting for the next commit
+  bool committing_ = false;      // a caller is writing a group; it alone uses writer_
   std::unique_ptr<pqxx::connection> writer_;
   std::mutex reader_mutex_;  // guards reader_, which serves query() and verify()
   std::unique_ptr<pqxx::connection> reader_;

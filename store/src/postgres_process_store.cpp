@@ -1,13 +1,12 @@
 #include "cxgw/store/postgres_process_store.hpp"
 
-#include <condition_variable>
-#include <mutex>
 #include <pqxx/pqxx>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "cxgw/core/timestamp.hpp"
+#include "postgres_connection_pool.hpp"
 #include "postgres_migrations.hpp"
 #include "process_records.hpp"
 
@@ -250,9 +249,7 @@ class PostgresProcessStore final : public ProcessStore {
     } catch (const std::exception& e) {
       return processStoreError(e);
     }
-    std::lock_guard lock(pool_mutex_);
-    idle_.push_back(std::move(connection));
-    connected_ = 1;
+    pool_.adopt(std::move(connection));
     return {};
   }
 
@@ -280,7 +277,7 @@ class PostgresProcessStore final : public ProcessStore {
   Result<std::vector<TransferProcessRecord>> transfersForAgreement(
       const std::string& agreement_id) override {
     return withConnection([&](pqxx::connection& c) -> Result<std::vector<TransferProcessRecord>> {
-      pqxx::read_transaction tx(c);
+      pqxx::nontransaction tx(c);
       return readAll(tx.exec_params(std::string("SELECT ") + kTransferColumns +
                                         " FROM cxgw_transfers WHERE agreement_id = $1 "
                                         "ORDER BY created_at DESC, id COLLATE \"C\"",
@@ -314,7 +311,7 @@ class PostgresProcessStore final : public ProcessStore {
   Result<std::optional<ContractAgreementRecord>> agreement(const std::string& id) override {
     return withConnection(
         [&](pqxx::connection& c) -> Result<std::optional<ContractAgreementRecord>> {
-          pqxx::read_transaction tx(c);
+          pqxx::nontransaction tx(c);
           return readOptional(tx.exec_params(std::string("SELECT ") + kAgreementColumns +
                                                  " FROM cxgw_agreements WHERE id = $1",
                                              id),
@@ -341,7 +338,7 @@ class PostgresProcessStore final : public ProcessStore {
   Result<std::vector<ContractAgreementRecord>> agreementsForAsset(
       ProcessRole role, const std::string& asset_id) override {
     return withConnection([&](pqxx::connection& c) -> Result<std::vector<ContractAgreementRecord>> {
-      pqxx::read_transaction tx(c);
+      pqxx::nontransaction tx(c);
       return readAll(tx.exec_params(std::string("SELECT ") + kAgreementColumns +
                                         " FROM cxgw_agreements WHERE asset_id = $1 AND role = $2 "
                                         "AND retired_at IS NULL "
@@ -371,7 +368,7 @@ class PostgresProcessStore final : public ProcessStore {
   Result<std::optional<typename Table::Record>> find(const std::string& id) {
     using Found = std::optional<typename Table::Record>;
     return withConnection([&](pqxx::connection& c) -> Result<Found> {
-      pqxx::read_transaction tx(c);
+      pqxx::nontransaction tx(c);
       return readOptional(selectById<Table>(tx, id), Table::read);
     });
   }
@@ -434,63 +431,24 @@ class PostgresProcessStore final : public ProcessStore {
   // Runs `body` on a pooled connection and turns whatever libpqxx throws into an Error.
   template <typename Body>
   auto withConnection(Body&& body) -> std::invoke_result_t<Body, pqxx::connection&> {
-    std::unique_ptr<pqxx::connection> connection;
     try {
-      connection = acquire();
-      auto outcome = body(*connection);
-      release(std::move(connection));
-      return outcome;
+      auto connection = pool_.acquire();
+      return body(*connection);
     } catch (const std::exception& e) {
-      if (connection) release(std::move(connection));  // acquire() cleans up after itself
       return processStoreError(e);
     }
   }
 
-  void limitWaits(pqxx::connection& connection) {
+  void limitWaits(pqxx::connection& connection) const {
     pqxx::nontransaction tx(connection);
     tx.exec0("SET lock_timeout = '" + std::to_string(options_.lock_timeout.count()) +
              "ms'; SET statement_timeout = '" + std::to_string(options_.statement_timeout.count()) +
              "ms'");
   }
 
-  // An idle connection, or a new one while fewer than options_.connections exist; else waits.
-  std::unique_ptr<pqxx::connection> acquire() {
-    {
-      std::unique_lock lock(pool_mutex_);
-      released_.wait(lock, [this] { return !idle_.empty() || connected_ < options_.connections; });
-      if (!idle_.empty()) {
-        auto connection = std::move(idle_.back());
-        idle_.pop_back();
-        return connection;
-      }
-      ++connected_;
-    }
-    try {
-      auto connection = std::make_unique<pqxx::connection>(options_.connection_string);
-      limitWaits(*connection);
-      return connection;
-    } catch (...) {
-      release(nullptr);
-      throw;
-    }
-  }
-
-  // Returns a connection to the pool; a broken or missing one is dropped, to be reconnected.
-  void release(std::unique_ptr<pqxx::connection> connection) {
-    std::lock_guard lock(pool_mutex_);
-    if (connection && connection->is_open()) {
-      idle_.push_back(std::move(connection));
-    } else {
-      --connected_;
-    }
-    released_.notify_one();
-  }
-
   const PostgresProcessStoreOptions options_;
-  std::mutex pool_mutex_;  // guards idle_ and connected_
-  std::condition_variable released_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  size_t connected_ = 0;  // open connections, idle or serving a call
+  PostgresConnectionPool pool_{options_.connection_string, options_.connections,
+                               [this](pqxx::connection& c) { limitWaits(c); }};
 };
 
 }  // namespace

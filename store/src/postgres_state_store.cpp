@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -17,6 +16,7 @@
 #include "cxgw/core/digest.hpp"
 #include "cxgw/core/logging.hpp"
 #include "orphaned_aspect.hpp"
+#include "postgres_connection_pool.hpp"
 #include "postgres_migrations.hpp"
 
 namespace cxgw::store {
@@ -77,47 +77,46 @@ class PostgresStateStore final : public StateStore {
   }
 
   Status open() {
+    std::unique_ptr<pqxx::connection> connection;
     try {
-      connect();
+      connection = std::make_unique<pqxx::connection>(options_.connection_string);
     } catch (const std::exception& e) {
       return storeError(e);
     }
-    return applyStoreMigrations(*connection_, options_.migrate_to);
+    if (Status status = applyStoreMigrations(*connection, options_.migrate_to); !status) {
+      return status;
+    }
+    reads_.adopt(std::move(connection));
+    return {};
   }
 
   using StateStore::commit;
   Result<BatchOutcome> commit(const SyncBatch& batch,
                               const std::function<Status()>& turn) override {
-    std::unique_ptr<pqxx::connection> writer;
     try {
-      writer = acquireWriter();
-      Result<BatchOutcome> outcome = [&]() -> Result<BatchOutcome> {
-        pqxx::work tx(*writer);
-        BatchOutcome merged;
-        std::vector<QuarantineEntry> quarantined = batch.quarantined;
-        if (Status status = mergeContent(tx, batch, quarantined, merged); !status) {
-          return status.error();
-        }
-        // What batches of one stream share (the watermark row, quarantine entries, withdrawn
-        // twins) is written only once it is this batch's turn, so that a batch waiting for its
-        // turn never holds a row lock that an earlier batch needs.
-        if (turn) {
-          if (Status status = turn(); !status) return status.error();
-        }
-        mergeShared(tx, batch, quarantined, merged);
-        if (merged.aspects_changed > 0 || merged.twins_withdrawn > 0) {
-          tx.exec_params("SELECT pg_notify($1, '')", kChangeChannel);  // sent on commit
-        }
-        if (options_.before_commit) {
-          if (Status status = options_.before_commit(); !status) return status.error();
-        }
-        tx.commit();
-        return merged;
-      }();
-      releaseWriter(std::move(writer));
-      return outcome;
+      auto writer = writers_.acquire();
+      pqxx::work tx(*writer);
+      BatchOutcome merged;
+      std::vector<QuarantineEntry> quarantined = batch.quarantined;
+      if (Status status = mergeContent(tx, batch, quarantined, merged); !status) {
+        return status.error();
+      }
+      // What batches of one stream share (the watermark row, quarantine entries, withdrawn
+      // twins) is written only once it is this batch's turn, so that a batch waiting for its
+      // turn never holds a row lock that an earlier batch needs.
+      if (turn) {
+        if (Status status = turn(); !status) return status.error();
+      }
+      mergeShared(tx, batch, quarantined, merged);
+      if (merged.aspects_changed > 0 || merged.twins_withdrawn > 0) {
+        tx.exec_params("SELECT pg_notify($1, '')", kChangeChannel);  // sent on commit
+      }
+      if (options_.before_commit) {
+        if (Status status = options_.before_commit(); !status) return status.error();
+      }
+      tx.commit();
+      return merged;
     } catch (const std::exception& e) {
-      if (writer) releaseWriter(std::move(writer));  // acquireWriter() cleans up after itself
       return storeError(e);
     }
   }
@@ -126,10 +125,9 @@ class PostgresStateStore final : public StateStore {
 
   Result<std::optional<SyncWatermark>> watermark(const std::string& source,
                                                  const std::string& stream) override {
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       const pqxx::result rows = tx.exec_params(
           "SELECT watermark FROM cxgw_sync_watermarks WHERE source = $1 AND stream = $2", source,
           stream);
@@ -143,10 +141,9 @@ class PostgresStateStore final : public StateStore {
   }
 
   Result<std::optional<StoredTwin>> twin(const std::string& global_asset_id) override {
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       const pqxx::result rows = tx.exec_params(
           "SELECT id_short, digital_twin_type, withdrawn, specific_asset_ids, visible_to "
           "FROM cxgw_twins WHERE global_asset_id = $1",
@@ -167,10 +164,9 @@ class PostgresStateStore final : public StateStore {
 
   Result<std::optional<StoredAspect>> aspect(const std::string& global_asset_id,
                                              const std::string& aspect_urn) override {
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       const pqxx::result rows = tx.exec_params(
           "SELECT global_asset_id, aspect_urn, payload, content_hash, change_sequence, withdrawn "
           "FROM cxgw_aspects WHERE global_asset_id = $1 AND aspect_urn = $2",
@@ -183,10 +179,9 @@ class PostgresStateStore final : public StateStore {
   }
 
   Result<std::vector<AspectChange>> changes(const ChangeQuery& query) override {
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       std::vector<AspectChange> out;
       // Only changes of transactions older than every one still running (the snapshot's xmin):
       // no later commit can add a change at a position before theirs.
@@ -224,10 +219,9 @@ class PostgresStateStore final : public StateStore {
   Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
     std::vector<std::string> asset_ids;
     for (const auto& id : query.with_asset_ids) asset_ids.push_back(id.name + "=" + id.value);
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       const double created_after =
           query.created_after
               ? std::chrono::duration<double>(query.created_after->time_since_epoch()).count()
@@ -266,10 +260,9 @@ class PostgresStateStore final : public StateStore {
   }
 
   Result<std::vector<StoredQuarantineEntry>> quarantine(const std::string& source) override {
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       std::vector<StoredQuarantineEntry> out;
       for (const auto& row : tx.exec_params(
                "SELECT source, stream, row_key, aspect_urn, field, reason, payload, "
@@ -295,10 +288,9 @@ class PostgresStateStore final : public StateStore {
 
   Result<std::set<std::string>> quarantinedRowKeys(const std::string& source,
                                                    const std::string& stream) override {
-    std::lock_guard lock(mutex_);
     try {
-      ensureConnected();
-      pqxx::read_transaction tx(*connection_);
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
       std::set<std::string> keys;
       for (const auto& row :
            tx.exec_params("SELECT row_key FROM cxgw_quarantine WHERE source = $1 AND stream = $2",
@@ -311,15 +303,10 @@ class PostgresStateStore final : public StateStore {
     }
   }
 
-  // On a connection of its own: the counts scan whole tables (a second at a million twins),
-  // and the reads of the data plane must not wait behind them.
   Result<StoreCounts> counts() override {
-    std::lock_guard lock(counts_mutex_);
     try {
-      if (!counts_connection_ || !counts_connection_->is_open()) {
-        counts_connection_ = std::make_unique<pqxx::connection>(options_.connection_string);
-      }
-      pqxx::read_transaction tx(*counts_connection_);
+      auto connection = counts_.acquire();
+      pqxx::nontransaction tx(*connection);
       const pqxx::row row = tx.exec1(
           "SELECT (SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn), "
           "(SELECT count(*) FROM cxgw_aspects WHERE NOT withdrawn), "
@@ -338,8 +325,6 @@ class PostgresStateStore final : public StateStore {
                         row[2].as<std::string>(), row[3].as<std::string>(),
                         row[4].as<int64_t>(),     row[5].as<bool>()};
   }
-
-  void connect() { connection_ = std::make_unique<pqxx::connection>(options_.connection_string); }
 
   // The listener thread: LISTENs on kChangeChannel on a connection of its own and tells the
   // subscribers of every notification. A lost connection is reopened with a growing pause;
@@ -378,44 +363,6 @@ class PostgresStateStore final : public StateStore {
         pause = std::min(pause * 2, std::chrono::milliseconds(5000));
       }
     }
-  }
-
-  // A connection for one commit, with its own staging tables; at most kWriters exist.
-  std::unique_ptr<pqxx::connection> acquireWriter() {
-    {
-      std::unique_lock lock(writers_mutex_);
-      writer_released_.wait(lock, [this] { return !idle_writers_.empty() || writers_ < kWriters; });
-      if (!idle_writers_.empty()) {
-        auto writer = std::move(idle_writers_.back());
-        idle_writers_.pop_back();
-        return writer;
-      }
-      ++writers_;
-    }
-    try {
-      auto writer = std::make_unique<pqxx::connection>(options_.connection_string);
-      pqxx::nontransaction tx(*writer);
-      tx.exec0(kStagingTables);
-      return writer;
-    } catch (...) {
-      releaseWriter(nullptr);
-      throw;
-    }
-  }
-
-  // Returns a writer to the pool; a broken or missing one is dropped, to be reconnected.
-  void releaseWriter(std::unique_ptr<pqxx::connection> writer) {
-    std::lock_guard lock(writers_mutex_);
-    if (writer && writer->is_open()) {
-      idle_writers_.push_back(std::move(writer));
-    } else {
-      --writers_;
-    }
-    writer_released_.notify_one();
-  }
-
-  void ensureConnected() {
-    if (!connection_ || !connection_->is_open()) connect();
   }
 
   // One twin as the store writes it.
@@ -677,15 +624,17 @@ class PostgresStateStore final : public StateStore {
   }
 
   const PostgresStateStoreOptions options_;
-  std::mutex mutex_;  // guards connection_, which serves the reads
-  std::unique_ptr<pqxx::connection> connection_;
-  std::mutex counts_mutex_;  // guards counts_connection_
-  std::unique_ptr<pqxx::connection> counts_connection_;
+  // Every read is one statement, run in autocommit on a connection of reads_.
+  PostgresConnectionPool reads_{options_.connection_string, options_.read_connections};
+  // The counts scan whole tables (a second at a million twins): on a connection of their own,
+  // so that the reads of the data plane never wait behind them.
+  PostgresConnectionPool counts_{options_.connection_string, 1};
+  // A commit runs on a writer with its own staging tables.
   static constexpr size_t kWriters = 2;
-  std::mutex writers_mutex_;
-  std::condition_variable writer_released_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_writers_;
-  size_t writers_ = 0;  // connected writers, idle or in use
+  PostgresConnectionPool writers_{options_.connection_string, kWriters, [](pqxx::connection& c) {
+                                    pqxx::nontransaction tx(c);
+                                    tx.exec0(kStagingTables);
+                                  }};
   const std::shared_ptr<ChangeSubscribers> subscribers_ = std::make_shared<ChangeSubscribers>();
   std::once_flag listener_started_;
   std::thread listener_;

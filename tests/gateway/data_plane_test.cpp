@@ -37,9 +37,11 @@ class DataPlaneTest : public EdrServedTest {
     DataPlaneSettings settings;
     settings.public_url = "https://supplier.example";
     settings.access_lifetime = 300s;
-    data_plane_ = std::make_unique<DataPlane>(
-        settings, std::vector<schemas::AspectUrn>{urn.value()},
-        DataPlane::Dependencies{*authenticator_, *gate_, *state_, *visibility_, *workers_});
+    payloads_ = std::make_unique<PayloadCache>(*state_, PayloadCacheSettings{});
+    data_plane_ =
+        std::make_unique<DataPlane>(settings, std::vector<schemas::AspectUrn>{urn.value()},
+                                    DataPlane::Dependencies{*authenticator_, *gate_, *state_,
+                                                            *payloads_, *visibility_, *workers_});
     data_plane_->addRoutes(router);
   }
 
@@ -101,6 +103,7 @@ class DataPlaneTest : public EdrServedTest {
   }
 
   store::TransferProcessRecord transfer_;
+  std::unique_ptr<PayloadCache> payloads_;
   std::unique_ptr<DataPlane> data_plane_;
 };
 

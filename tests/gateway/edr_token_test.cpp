@@ -440,6 +440,36 @@ TEST_F(EdrTokenTest, HeaderWithoutJwtTypOrWithCritIsRefused) {
                 "unknown kid");
 }
 
+// ---- remembered tokens ----
+
+// verify() remembers verified tokens; the checks that depend on the call still run each time,
+// and a token that differs in any byte from a remembered one is checked in full.
+TEST_F(EdrTokenTest, ARememberedTokenIsStillCheckedForKindAndTimeAndOnlyByItsExactText) {
+  const std::string refresh = issuer_.sign(sampleClaims(EdrTokenKind::kRefresh));
+  ASSERT_TRUE(issuer_.verify(refresh, EdrTokenKind::kRefresh, fixedNow()).ok());
+  expectRefused(issuer_.verify(refresh, EdrTokenKind::kAccess, fixedNow()), "wrong token kind");
+  expectRefused(
+      issuer_.verify(refresh, EdrTokenKind::kRefresh, fixedNow() + std::chrono::hours(48)),
+      "expired");
+  std::string altered = refresh;
+  altered[altered.size() - 2] = altered[altered.size() - 2] == 'A' ? 'B' : 'A';
+  const auto refused = issuer_.verify(altered, EdrTokenKind::kRefresh, fixedNow());
+  ASSERT_FALSE(refused.ok()) << "a token one byte off a remembered one was accepted";
+  const EdrTokenIssuer other(newKey(), kSupplier);
+  expectRefused(other.verify(refresh, EdrTokenKind::kRefresh, fixedNow()), "unknown kid");
+  // More tokens than are remembered: each still verifies, the first one again too.
+  std::vector<std::string> tokens;
+  for (size_t n = 0; n <= EdrTokenIssuer::kVerifiedTokensRemembered; ++n) {
+    EdrClaims claims = sampleClaims();
+    claims.token_id = "token-" + std::to_string(n);
+    tokens.push_back(issuer_.sign(claims));
+    ASSERT_TRUE(issuer_.verify(tokens.back(), EdrTokenKind::kAccess, fixedNow()).ok());
+  }
+  auto first = issuer_.verify(tokens.front(), EdrTokenKind::kAccess, fixedNow());
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ(first.value().token_id, "token-0");
+}
+
 // ---- claims ----
 
 TEST_F(EdrTokenTest, ExpiredTokenIsRefusedFromItsExpiryOn) {

@@ -146,5 +146,36 @@ TEST_F(PolicyDecisionPointTest, AnExpiredAgreementIsRefusedAtDataAccess) {
   EXPECT_NE(expired.partner_reason.find("ended"), std::string::npos) << expired.partner_reason;
 }
 
+// A stored agreement's parsed policy is kept by agreement id, with the text it came from: the
+// same id with another text is parsed again, and retirement (not part of the text) still counts.
+TEST_F(PolicyDecisionPointTest, AStoredAgreementIsDecidedOnItsCurrentRecordEveryTime) {
+  store::ContractAgreementRecord stored;
+  stored.id = "agreement-1";
+  stored.asset_id = "serial-part";
+  stored.signed_at = at("2026-05-01T00:00:00Z");
+  stored.policy_json = policyDefinition("usage-members", {rule(use(), {kMembership})});
+  DecisionSubject subject = member();
+  EXPECT_TRUE(pdp_.agreement(policies::Scope::kDataAccess, stored, subject).allowed);
+  EXPECT_TRUE(pdp_.agreement(policies::Scope::kDataAccess, stored, subject).allowed);
+
+  stored.policy_json = policyDefinition(
+      "usage-bpn",
+      {rule(use(), {atomic(kSaturn + "BusinessPartnerNumber", "eq", {"BPNL0000000OTHER"})})});
+  const policies::Decision other = pdp_.agreement(policies::Scope::kDataAccess, stored, subject);
+  EXPECT_FALSE(other.allowed) << "decided on the policy text the agreement had before";
+  EXPECT_EQ(records().back().entry.policy_id, "usage-bpn");
+
+  stored.policy_json = policyDefinition("usage-members", {rule(use(), {kMembership})});
+  stored.retired_at = at("2026-05-20T00:00:00Z");
+  EXPECT_FALSE(pdp_.agreement(policies::Scope::kDataAccess, stored, subject).allowed);
+
+  stored.retired_at.reset();
+  stored.policy_json = "not JSON-LD";
+  const policies::Decision unreadable =
+      pdp_.agreement(policies::Scope::kDataAccess, stored, subject);
+  EXPECT_FALSE(unreadable.allowed);
+  EXPECT_NE(unreadable.reason.find("cannot be read"), std::string::npos) << unreadable.reason;
+}
+
 }  // namespace
 }  // namespace cxgw::gateway

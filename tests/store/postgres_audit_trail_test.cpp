@@ -1,5 +1,6 @@
 #include "cxgw/store/postgres_audit_trail.hpp"
 
+#include <atomic>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -212,6 +213,72 @@ TEST_F(PostgresAuditTrailWrites, AppendGivesUpWhenTheHeadStaysLocked) {
   auto appended = trail.append(auditEntryFor("BPNL1", "a", AuditDecision::kAllow));
   ASSERT_TRUE(appended.ok()) << appended.error().describe();
   EXPECT_EQ(appended.value().sequence, 1);
+}
+
+// Appends that arrive while a transaction is being written share the next one (group commit),
+// and each caller still gets exactly the records of its own entries.
+TEST_F(PostgresAuditTrailWrites, ConcurrentAppendsShareCommitsAndEachGetsItsOwnRecords) {
+  std::atomic<int> commits{0};
+  auto trail = create([&commits]() -> Status {
+    ++commits;
+    std::this_thread::sleep_for(5ms);  // a slow commit: the other callers queue up meanwhile
+    return {};
+  });
+  ASSERT_NE(trail, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kAppends = 20;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int a = 0; a < kAppends; ++a) {
+        const std::string bpn = "BPNL" + std::to_string(t);
+        const std::string asset = "asset-" + std::to_string(a);
+        auto records = trail->append({auditEntryFor(bpn, asset, AuditDecision::kAllow),
+                                      auditEntryFor(bpn, asset, AuditDecision::kDeny)});
+        if (!records.ok() || records.value().size() != 2 ||
+            records.value()[0].entry.partner_bpn != bpn ||
+            records.value()[1].entry.asset_id != asset ||
+            records.value()[1].entry.decision != AuditDecision::kDeny ||
+            records.value()[1].sequence != records.value()[0].sequence + 1) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(commits.load(), kThreads * kAppends / 2) << "appends were not grouped";
+  auto verified = trail->verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().describe();
+  EXPECT_TRUE(verified.value().intact());
+  EXPECT_EQ(verified.value().records_checked, static_cast<uint64_t>(2 * kThreads * kAppends));
+}
+
+// A failed group commit fails every append in it, and stores none of them.
+TEST_F(PostgresAuditTrailWrites, AFailedGroupFailsEveryAppendInIt) {
+  std::atomic<bool> fail{true};
+  auto trail = create([&fail]() -> Status {
+    std::this_thread::sleep_for(5ms);
+    if (fail) return Error{ErrorCode::kUnavailable, "injected write failure", "", "", 0};
+    return {};
+  });
+  ASSERT_NE(trail, nullptr);
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto records =
+          trail->append(auditEntryFor("BPNL" + std::to_string(t), "asset", AuditDecision::kAllow));
+      if (records.ok()) ++succeeded;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(succeeded.load(), 0);
+  fail = false;
+  auto records = trail->query({});
+  ASSERT_TRUE(records.ok()) << records.error().describe();
+  EXPECT_TRUE(records.value().empty());
 }
 
 TEST_F(PostgresAuditTrailWrites, UnreachableDatabaseIsReportedUnavailable) {

@@ -126,17 +126,17 @@ struct DataPlane::Impl {
                                 : "twin not visible to partner";
       return refuse(request, r, &c, twin);
     }
-    auto aspect = deps.state.aspect(twin, aspect_urn->second);
+    auto aspect = deps.payloads.aspect(twin, aspect_urn->second);
     if (!aspect) {
       return refuse(request, EdrRefusal::storeDown(aspect.error()), &c, twin);
     }
-    if (!aspect.value() || aspect.value()->withdrawn) {
+    if (!aspect.value() || (*aspect.value())->withdrawn) {
       EdrRefusal r = not_found;
       r.reason = !aspect.value() ? "twin has no such aspect" : "aspect withdrawn";
       return refuse(request, r, &c, twin);
     }
     if (auto refusal = deps.gate.permit(request, grant, twin)) return refusal->toResponse(request);
-    return HttpResponse::json(200, aspect.value()->payload);
+    return HttpResponse::json(200, (*aspect.value())->payload);
   }
 
   // --- token refresh --------------------------------------------------------------------------

@@ -17,7 +17,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -449,10 +451,33 @@ std::string EdrSigningKey::publicJwk() const {
 
 // ---- EdrTokenIssuer ----
 
+// Tokens whose signature and claims verified, by their exact text; emptied whole when full,
+// which costs the next requests one signature check each.
+struct EdrTokenIssuer::Remembered {
+  std::optional<Signed> find(std::string_view token) {
+    std::lock_guard lock(mutex);
+    const auto it = tokens.find(token);
+    if (it == tokens.end()) return std::nullopt;
+    return it->second;
+  }
+  void add(std::string_view token, const Signed& checked) {
+    std::lock_guard lock(mutex);
+    if (tokens.size() >= kVerifiedTokensRemembered) tokens.clear();
+    tokens.emplace(std::string(token), checked);
+  }
+
+  std::mutex mutex;
+  std::map<std::string, Signed, std::less<>> tokens;
+};
+
 EdrTokenIssuer::EdrTokenIssuer(EdrSigningKey key, std::string issuer)
-    : key_(std::move(key)), issuer_(std::move(issuer)) {
+    : key_(std::move(key)),
+      issuer_(std::move(issuer)),
+      remembered_(std::make_unique<Remembered>()) {
   assert(!issuer_.empty());
 }
+
+EdrTokenIssuer::~EdrTokenIssuer() = default;
 
 std::string EdrTokenIssuer::sign(const EdrClaims& claims) const {
   const std::int64_t issued_at = numericDate(claims.issued_at);
@@ -490,9 +515,7 @@ std::string EdrTokenIssuer::sign(const EdrClaims& claims) const {
   return token;
 }
 
-Result<EdrClaims> EdrTokenIssuer::verify(std::string_view token, EdrTokenKind expected_kind,
-                                         std::chrono::system_clock::time_point now) const {
-  if (token.size() > kMaxEdrTokenBytes) return refused("larger than 8 KiB");
+Result<EdrTokenIssuer::Signed> EdrTokenIssuer::checkSigned(std::string_view token) const {
   if (token.empty()) return refused("empty");
   const std::size_t first_dot = token.find('.');
   const std::size_t second_dot =
@@ -548,9 +571,10 @@ Result<EdrClaims> EdrTokenIssuer::verify(std::string_view token, EdrTokenKind ex
   }
   if (hasRepeatedName(payload)) return refused("malformed: payload repeats a name");
 
-  EdrClaims claims;
+  Signed checked;
+  EdrClaims& claims = checked.claims;
   std::string token_type;
-  std::chrono::system_clock::time_point not_before;
+  std::chrono::system_clock::time_point& not_before = checked.not_before;
   const std::pair<const char*, std::string*> strings[] = {
       {"iss", &claims.issuer},
       {"sub", &claims.partner_bpn},
@@ -578,6 +602,21 @@ Result<EdrClaims> EdrTokenIssuer::verify(std::string_view token, EdrTokenKind ex
   } else {
     return refused("claim tokenType is neither access nor refresh", "tokenType");
   }
+  return checked;
+}
+
+Result<EdrClaims> EdrTokenIssuer::verify(std::string_view token, EdrTokenKind expected_kind,
+                                         std::chrono::system_clock::time_point now) const {
+  if (token.size() > kMaxEdrTokenBytes) return refused("larger than 8 KiB");
+  std::optional<Signed> known = remembered_->find(token);
+  if (!known) {
+    auto checked = checkSigned(token);
+    if (!checked) return checked.error();
+    remembered_->add(token, checked.value());
+    known = std::move(checked).value();
+  }
+  const EdrClaims& claims = known->claims;
+  const auto not_before = known->not_before;
   if (claims.kind != expected_kind) {
     return refused(std::string("wrong token kind: ") + withArticle(claims.kind) +
                        " token cannot be used as " + withArticle(expected_kind) + " token",

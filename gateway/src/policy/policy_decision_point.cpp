@@ -133,7 +133,7 @@ policies::Decision PolicyDecisionPoint::agreement(policies::Scope scope,
                                                   DecisionSubject subject) {
   subject.agreement_id = stored.id;
   subject.asset_id = stored.asset_id;
-  auto agreed = policies::parsePolicy(stored.policy_json, stored.id);
+  auto agreed = agreedPolicy(stored);
   if (!agreed) {
     policies::Decision refused;
     refused.reason =
@@ -142,8 +142,26 @@ policies::Decision PolicyDecisionPoint::agreement(policies::Scope scope,
     return record(std::move(refused), scope, subject, nullptr, now_());
   }
   const AgreementState state{stored.signed_at, stored.retired_at, stored.retired_reason};
-  return agreement(scope, agreed.value(), state, subject,
-                   policies::purposesDeclaredBy(agreed.value()));
+  const policies::Policy& policy = *agreed.value();
+  return agreement(scope, policy, state, subject, policies::purposesDeclaredBy(policy));
+}
+
+Result<std::shared_ptr<const policies::Policy>> PolicyDecisionPoint::agreedPolicy(
+    const store::ContractAgreementRecord& stored) {
+  {
+    std::lock_guard lock(parsed_mutex_);
+    if (auto it = parsed_.find(stored.id);
+        it != parsed_.end() && it->second.text == stored.policy_json) {
+      return it->second.policy;
+    }
+  }
+  auto parsed = policies::parsePolicy(stored.policy_json, stored.id);
+  if (!parsed) return parsed.error();
+  auto policy = std::make_shared<const policies::Policy>(std::move(parsed).value());
+  std::lock_guard lock(parsed_mutex_);
+  if (parsed_.size() >= kAgreementPoliciesRemembered) parsed_.clear();
+  parsed_.insert_or_assign(stored.id, ParsedPolicy{stored.policy_json, policy});
+  return policy;
 }
 
 }  // namespace cxgw::gateway

@@ -107,6 +107,8 @@ struct DspSettings {
   std::filesystem::path token_signing_key;
   std::chrono::milliseconds edr_lifetime{300'000};
   unsigned callback_attempts = 8;
+  // Aspect payload bytes the data plane caches (PayloadCache); 0: no cache.
+  size_t payload_cache_bytes = 16 * 1024 * 1024;
 };
 
 struct DtrSettings {

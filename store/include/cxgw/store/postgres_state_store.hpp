@@ -17,12 +17,14 @@
 // connection of its own (a thread, started by the first subscription) and so hears the commits
 // of every replica.
 //
-// Reads share one connection, guarded by a mutex; counts(), which scans whole tables, has one of
-// its own so that reads never wait behind it; commits use a pool of two more connections, so
-// that two commits can do their work at once (parallelCommits() is 2). A broken connection
-// is reopened on the next call. Errors (unreachable server, failed statement) come back as
+// Every read is one statement in autocommit, on one of `read_connections` pooled connections,
+// so that reads run side by side; counts(), which scans whole tables, has a connection of its
+// own so that reads never wait behind it; commits use a pool of two more connections, so that
+// two commits can do their work at once (parallelCommits() is 2). A broken connection is
+// reopened on a later call. Errors (unreachable server, failed statement) come back as
 // kUnavailable or kInternal with the server's message; nothing is thrown to the caller.
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,6 +41,9 @@ struct PostgresStateStoreOptions {
   std::function<Status()> before_commit;
   // The schema version to migrate to; 0 is the newest. Older versions are for upgrade tests.
   int migrate_to = 0;
+  // Connections that serve reads (the data plane, the registry, the change feed) side by
+  // side; a read waits for a free one. Commits and counts have connections of their own.
+  size_t read_connections = 4;
 };
 
 // Connects, applies pending migrations and returns the store.

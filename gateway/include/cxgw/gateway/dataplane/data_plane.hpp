@@ -17,6 +17,7 @@
 //   - the twin does not exist, is withdrawn, or is not visible to the token's partner
 //     (dtr::TwinVisibility): a twin the partner may not see does not exist for it
 //   - the aspect is not on offer, or the twin has no such aspect, or it is withdrawn
+// Payloads come through the PayloadCache (payload_cache.hpp), the twin from the store.
 // Every served or refused request leaves one record in the audit trail (scope data_access): the
 // policy decision, or a deny record naming the failed check.
 //
@@ -45,6 +46,7 @@
 
 #include "cxgw/gateway/dataplane/edr_gate.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
+#include "cxgw/gateway/dataplane/payload_cache.hpp"
 #include "cxgw/gateway/dtr/twin_visibility.hpp"
 #include "cxgw/gateway/http/router.hpp"
 #include "cxgw/gateway/http/worker_pool.hpp"
@@ -89,7 +91,8 @@ class DataPlane {
   struct Dependencies {
     const PartnerAuthenticator& authenticator;  // of token refresh requests
     const EdrGate& gate;
-    store::StateStore& state;
+    store::StateStore& state;  // the twins
+    PayloadCache& payloads;    // the aspects, through the cache
     const dtr::TwinVisibility& visibility;
     WorkerPool& workers;
   };

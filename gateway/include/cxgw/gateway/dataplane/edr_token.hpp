@@ -88,11 +88,22 @@ inline constexpr std::chrono::seconds kEdrClockSkew{30};
 
 // Signs and verifies EDR tokens with one key, for one issuer (the supplier's BPNL).
 //
-// Immutable after construction: sign() and verify() are const and safe to call from several
-// threads at once (each call uses its own OpenSSL contexts on the shared key).
+// A partner presents the same access token with every request until it expires, so verify()
+// remembers the last kVerifiedTokensRemembered tokens whose signature and claims it has
+// checked, byte for byte, and checks only their kind and times again when they come back: the
+// signature check (an ECDSA verification) is most of a token's cost. Remembering is a matter
+// of speed alone; the answer is the same.
+//
+// sign() and verify() are const and safe to call from several threads at once (each call uses
+// its own OpenSSL contexts on the shared key; the remembered tokens are behind a mutex).
 class EdrTokenIssuer {
  public:
+  static constexpr std::size_t kVerifiedTokensRemembered = 1024;
+
   EdrTokenIssuer(EdrSigningKey key, std::string issuer);
+  ~EdrTokenIssuer();
+  EdrTokenIssuer(const EdrTokenIssuer&) = delete;
+  EdrTokenIssuer& operator=(const EdrTokenIssuer&) = delete;
 
   // The compact JWS of `claims`, with "iss" set to this issuer (claims.issuer is not used).
   // Every other string of `claims` must be non-empty, or verify() refuses the token.
@@ -122,8 +133,17 @@ class EdrTokenIssuer {
   const EdrSigningKey& key() const { return key_; }
 
  private:
+  // What a token proves without the clock and the expected kind.
+  struct Signed {
+    EdrClaims claims;
+    std::chrono::system_clock::time_point not_before;
+  };
+  Result<Signed> checkSigned(std::string_view token) const;
+  struct Remembered;
+
   const EdrSigningKey key_;
   const std::string issuer_;
+  const std::unique_ptr<Remembered> remembered_;
 };
 
 }  // namespace cxgw::gateway

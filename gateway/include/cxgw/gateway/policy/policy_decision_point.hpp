@@ -10,10 +10,13 @@
 // supplier function on each call, so a reloaded library takes effect at the next decision.
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cxgw/policies/policy_library.hpp"
@@ -62,11 +65,19 @@ class PolicyDecisionPoint {
                                const std::vector<std::string>& declared_purposes);
   // The same for a stored agreement: its policy text is parsed, and the purposes it declares are
   // the declared ones. An agreement whose policy cannot be read is refused, and that recorded.
-  // subject.agreement_id and asset_id are taken from the record.
+  // subject.agreement_id and asset_id are taken from the record. The parsed policies of the
+  // last kAgreementPoliciesRemembered agreements are kept, each with the exact text it was
+  // parsed from, since a data plane asks about the same agreements again and again.
   policies::Decision agreement(policies::Scope scope, const store::ContractAgreementRecord& stored,
                                DecisionSubject subject);
 
+  static constexpr size_t kAgreementPoliciesRemembered = 1024;
+
  private:
+  // The policy of `stored`, parsed now or earlier from the same text.
+  Result<std::shared_ptr<const policies::Policy>> agreedPolicy(
+      const store::ContractAgreementRecord& stored);
+
   // Records `decision`; returns it, or a refusal when the record cannot be written.
   policies::Decision record(policies::Decision decision, policies::Scope scope,
                             const DecisionSubject& subject, const policies::Policy* policy,
@@ -75,6 +86,12 @@ class PolicyDecisionPoint {
   const LibrarySource library_;
   store::AuditTrail& audit_;
   const Now now_;
+  struct ParsedPolicy {
+    std::string text;
+    std::shared_ptr<const policies::Policy> policy;
+  };
+  std::mutex parsed_mutex_;                               // guards parsed_
+  std::unordered_map<std::string, ParsedPolicy> parsed_;  // by agreement id; emptied when full
 };
 
 }  // namespace cxgw::gateway
