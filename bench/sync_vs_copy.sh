@@ -51,13 +51,14 @@ load_demo_erp
 MAPPING=$WORK/mapping.yaml
 serial_mapping "$MAPPING" 's/^(  statement_timeout:).*/\1 1h/'
 
-# The query text of a block (its first `    query: |` scalar), de-indented.
+# The query text of a block (its first `    query: |` scalar), de-indented, with :changed_since
+# bound as for a full sync (NULL; docs/mapping.md, section 7).
 query_of() {
   awk '
     /^    query: .*\|[-+]?$/ && !done { on = 1; next }
     on && /^      / { sub(/^      /, ""); print; next }
     on && /^ *$/ { print ""; next }
-    on { done = 1; on = 0 }' <<<"$1"
+    on { done = 1; on = 0 }' <<<"$1" | perl -pe 's/(?<!:):changed_since(?![A-Za-z0-9_\$])/NULL/g'
 }
 flow_list() {  # flow_list BLOCK REGEX: the list after REGEX (e.g. `    key: [a, b]`), as "a b"
   { grep -oE "$2\[[^]]*\]" <<<"$1" || true; } | head -n1 | sed -E 's/.*\[//; s/\]$//; s/,/ /g'
