@@ -39,10 +39,7 @@ SyncScheduler::SyncScheduler(Mapping mapping, store::StateStore& store,
       last_success_(metrics
                         .gaugeFamily("cxgw_sync_last_success_timestamp_seconds",
                                      "Unix time of the last successful sync, by source", {"source"})
-                        .withLabels({mapping_.source.name})),
-      store_quarantined_(
-          metrics.gaugeFamily("cxgw_store_quarantined_rows", "Rows in the store's quarantine", {})
-              .withLabels({})) {
+                        .withLabels({mapping_.source.name})) {
   health_.source = mapping_.source.name;
 }
 
@@ -132,9 +129,6 @@ void SyncScheduler::loop() {
         outcome = report.error();
         source.reset();  // reconnect next time; the connection may be what failed
       }
-    }
-    if (auto counts = store_.counts(); counts) {
-      store_quarantined_.set(static_cast<int64_t>(counts.value().quarantined_rows));
     }
     {
       std::lock_guard lock(mutex_);

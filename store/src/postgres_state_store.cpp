@@ -115,6 +115,7 @@ class PostgresStateStore final : public StateStore {
         if (Status status = options_.before_commit(); !status) return status.error();
       }
       tx.commit();
+      countsMayHaveChanged();
       return merged;
     } catch (const std::exception& e) {
       return storeError(e);
@@ -307,19 +308,51 @@ class PostgresStateStore final : public StateStore {
     try {
       auto connection = counts_.acquire();
       pqxx::nontransaction tx(*connection);
+      {
+        std::lock_guard lock(counts_memo_.mutex);
+        if (counts_memo_.counts && !counts_memo_.stale &&
+            std::chrono::steady_clock::now() - counts_memo_.at < kCountsMaxAge) {
+          tx.exec1("SELECT 1");  // the answer is kept, but the database must still answer
+          return *counts_memo_.counts;
+        }
+        counts_memo_.stale = false;  // a change from now on makes this count stale again
+      }
+      const auto started = std::chrono::steady_clock::now();
       const pqxx::row row = tx.exec1(
           "SELECT (SELECT count(*) FROM cxgw_twins WHERE NOT withdrawn), "
           "(SELECT count(*) FROM cxgw_aspects WHERE NOT withdrawn), "
           "(SELECT count(*) FROM cxgw_quarantine), "
           "(SELECT coalesce(max(change_sequence), 0) FROM cxgw_aspects)");
-      return StoreCounts{row[0].as<uint64_t>(), row[1].as<uint64_t>(), row[2].as<uint64_t>(),
-                         row[3].as<int64_t>()};
+      const StoreCounts counted{row[0].as<uint64_t>(), row[1].as<uint64_t>(), row[2].as<uint64_t>(),
+                                row[3].as<int64_t>()};
+      std::lock_guard lock(counts_memo_.mutex);
+      counts_memo_.counts = counted;
+      counts_memo_.at = started;
+      return counted;
     } catch (const std::exception& e) {
       return storeError(e);
     }
   }
 
  private:
+  // counts() scans whole tables (about 2 s of server time at a million twins, which a health
+  // probe every few seconds would pay again and again), so its last answer is kept until a
+  // commit of this store, or a notification of another replica's commit (while something
+  // listens, see onChange()), may have changed it; and for kCountsMaxAge at most, since a
+  // commit that only quarantines rows sends no notification.
+  static constexpr std::chrono::seconds kCountsMaxAge{60};
+  struct CountsMemo {
+    std::mutex mutex;
+    std::optional<StoreCounts> counts;
+    std::chrono::steady_clock::time_point at;
+    bool stale = true;
+  };
+
+  void countsMayHaveChanged() {
+    std::lock_guard lock(counts_memo_.mutex);
+    counts_memo_.stale = true;
+  }
+
   static StoredAspect toAspect(const pqxx::row& row) {
     return StoredAspect{row[0].as<std::string>(), row[1].as<std::string>(),
                         row[2].as<std::string>(), row[3].as<std::string>(),
@@ -343,11 +376,13 @@ class PostgresStateStore final : public StateStore {
         if (reported) logInfo("store change notifications restored", {});
         reported = false;
         pause = std::chrono::milliseconds(100);
+        countsMayHaveChanged();
         subscribers_->notifyAll();
         while (!stopping_) {
           if (connection.await_notification(0, kPoll.count() * 1000) > 0) {
             while (connection.get_notifs() > 0) {
             }
+            countsMayHaveChanged();
             subscribers_->notifyAll();
           }
         }
@@ -629,6 +664,7 @@ class PostgresStateStore final : public StateStore {
   // The counts scan whole tables (a second at a million twins): on a connection of their own,
   // so that the reads of the data plane never wait behind them.
   PostgresConnectionPool counts_{options_.connection_string, 1};
+  CountsMemo counts_memo_;
   // A commit runs on a writer with its own staging tables.
   static constexpr size_t kWriters = 2;
   PostgresConnectionPool writers_{options_.connection_string, kWriters, [](pqxx::connection& c) {

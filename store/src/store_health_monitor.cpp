@@ -9,8 +9,9 @@ StoreHealthMonitor::StoreHealthMonitor(StateStore& store, std::string backend_na
       interval_(interval),
       twins_(metrics.gauge("cxgw_store_twins", "Twins in the store, not withdrawn")),
       aspects_(metrics.gauge("cxgw_store_aspects", "Aspect payloads in the store, not withdrawn")),
-      last_change_(metrics.gauge("cxgw_store_last_change_sequence",
-                                 "Highest change sequence in the store")) {
+      last_change_(
+          metrics.gauge("cxgw_store_last_change_sequence", "Highest change sequence in the store")),
+      quarantined_(metrics.gauge("cxgw_store_quarantined_rows", "Rows in the store's quarantine")) {
   status_ = DependencyStatus{"store", false, backend_name_ + ": not checked yet"};
   probe();
   thread_ = std::thread([this] {
@@ -41,6 +42,7 @@ void StoreHealthMonitor::probe() {
     twins_.set(static_cast<int64_t>(counts.value().twins));
     aspects_.set(static_cast<int64_t>(counts.value().aspects));
     last_change_.set(counts.value().last_change_sequence);
+    quarantined_.set(static_cast<int64_t>(counts.value().quarantined_rows));
     status.detail = backend_name_ + ": " + std::to_string(counts.value().twins) + " twins, " +
                     std::to_string(counts.value().aspects) + " aspects, " +
                     std::to_string(counts.value().quarantined_rows) + " quarantined rows";

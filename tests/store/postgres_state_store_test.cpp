@@ -130,6 +130,39 @@ TEST_F(PostgresStateStore, ASubscriberHearsOfAnotherReplicasCommit) {
   EXPECT_EQ(heard.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
+// counts() keeps its answer between changes; another replica's commit makes it count again
+// once the notification arrives (while something listens), and so does a commit of its own.
+TEST_F(PostgresStateStore, CountsFollowOwnCommitsAndAnotherReplicasNotifiedCommits) {
+  auto counting = create();
+  auto writing = create();
+  ASSERT_TRUE(counting && writing);
+  auto subscription = counting->onChange([] {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it start listening
+  auto before = counting->counts();
+  ASSERT_TRUE(before.ok()) << before.error().describe();
+  EXPECT_EQ(before.value().aspects, 0U);
+
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {Twin{"a", "a", "PartInstance", {}, {}}};
+  batch.aspects = {{"a", "urn:samm:x.y:1.0.0#A", "{}"}};
+  ASSERT_TRUE(writing->commit(batch).ok());
+  uint64_t seen = 0;
+  for (int i = 0; i < 100 && seen == 0; ++i) {
+    auto counts = counting->counts();
+    ASSERT_TRUE(counts.ok()) << counts.error().describe();
+    seen = counts.value().aspects;
+    if (seen == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(seen, 1U) << "another replica's commit never reached counts()";
+
+  batch.twins = {Twin{"b", "b", "PartInstance", {}, {}}};
+  batch.aspects = {{"b", "urn:samm:x.y:1.0.0#A", "{}"}};
+  ASSERT_TRUE(counting->commit(batch).ok());
+  auto after = counting->counts();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after.value().aspects, 2U) << "its own commit must show at once";
+}
+
 TEST_F(PostgresStateStore, ReplicasShareStateAndMigrateOnce) {
   auto first = create();
   auto second = create();

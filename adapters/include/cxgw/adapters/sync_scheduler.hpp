@@ -7,8 +7,8 @@
 // interval, at most 5 min). The store keeps serving the last-known data meanwhile; staleness
 // shows in health(), the readiness detail and the metrics:
 //   cxgw_sync_runs_total{source,outcome}, cxgw_sync_rows_total{source,stream},
-//   cxgw_sync_quarantined_total{source,stream}, cxgw_sync_last_success_timestamp_seconds{source},
-//   cxgw_store_quarantined_rows.
+//   cxgw_sync_quarantined_total{source,stream}, cxgw_sync_last_success_timestamp_seconds{source}
+//   (the store's own gauges, quarantined rows among them, are store::StoreHealthMonitor's).
 //
 // Thread-safe: health() from any thread. The destructor stops the loop and joins the thread.
 
@@ -67,7 +67,6 @@ class SyncScheduler {
   MetricFamily<Counter>& rows_;
   MetricFamily<Counter>& quarantined_;
   Gauge& last_success_;
-  Gauge& store_quarantined_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

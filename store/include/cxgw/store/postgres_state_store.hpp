@@ -19,10 +19,12 @@
 //
 // Every read is one statement in autocommit, on one of `read_connections` pooled connections,
 // so that reads run side by side; counts(), which scans whole tables, has a connection of its
-// own so that reads never wait behind it; commits use a pool of two more connections, so that
-// two commits can do their work at once (parallelCommits() is 2). A broken connection is
-// reopened on a later call. Errors (unreachable server, failed statement) come back as
-// kUnavailable or kInternal with the server's message; nothing is thrown to the caller.
+// own so that reads never wait behind it, and its answer is kept until a commit of this store
+// or a notification of another replica's may have changed it (for a minute at most); commits use a
+// pool of two more connections, so that two commits can do their work at once (parallelCommits() is
+// 2). A broken connection is reopened on a later call. Errors (unreachable server, failed
+// statement) come back as kUnavailable or kInternal with the server's message; nothing is thrown to
+// the caller.
 
 #include <cstddef>
 #include <functional>

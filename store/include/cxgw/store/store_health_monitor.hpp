@@ -1,7 +1,8 @@
 #pragma once
 // Watches a StateStore from a thread of its own, so that /readyz and /metrics report on the
 // store without touching it from an I/O thread: every interval it reads the counts and keeps
-// the outcome. Gauges: cxgw_store_twins, cxgw_store_aspects, cxgw_store_last_change_sequence.
+// the outcome. Gauges: cxgw_store_twins, cxgw_store_aspects, cxgw_store_last_change_sequence,
+// cxgw_store_quarantined_rows.
 //
 // Thread-safe; the destructor stops and joins the thread.
 
@@ -39,6 +40,7 @@ class StoreHealthMonitor {
   Gauge& twins_;
   Gauge& aspects_;
   Gauge& last_change_;
+  Gauge& quarantined_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   DependencyStatus status_;
