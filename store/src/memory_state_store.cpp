@@ -76,6 +76,15 @@ class MemoryStateStore final : public StateStore {
     return out;
   }
 
+  Result<ChangePosition> latestChange() override {
+    std::lock_guard lock(mutex_);
+    ChangePosition latest;
+    for (const auto& [key, stored] : aspects_) {
+      latest = std::max(latest, ChangePosition{commit_of_.at(key), stored.change_sequence});
+    }
+    return latest;
+  }
+
   std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
     return subscribers_->subscribe(std::move(on_change));
   }

@@ -159,6 +159,7 @@ struct NegotiationTable {
   using Record = ContractNegotiationRecord;
   static constexpr const char* kKind = "negotiation";
   static constexpr const char* kTable = "cxgw_negotiations";
+  static constexpr const char* kById = "cxgw_negotiation_by_id";
   static const char* columns() { return kNegotiationColumns; }
   static Result<Record> read(const pqxx::row& row) { return toNegotiation(row); }
 
@@ -198,6 +199,7 @@ struct TransferTable {
   using Record = TransferProcessRecord;
   static constexpr const char* kKind = "transfer";
   static constexpr const char* kTable = "cxgw_transfers";
+  static constexpr const char* kById = "cxgw_transfer_by_id";
   static const char* columns() { return kTransferColumns; }
   static Result<Record> read(const pqxx::row& row) { return toTransfer(row); }
 
@@ -245,7 +247,7 @@ class PostgresProcessStore final : public ProcessStore {
     // Before the timeouts apply: a replica may wait for another's migration.
     if (Status status = applyStoreMigrations(*connection, 0); !status) return status;
     try {
-      limitWaits(*connection);
+      prepareConnection(*connection);
     } catch (const std::exception& e) {
       return processStoreError(e);
     }
@@ -312,10 +314,7 @@ class PostgresProcessStore final : public ProcessStore {
     return withConnection(
         [&](pqxx::connection& c) -> Result<std::optional<ContractAgreementRecord>> {
           pqxx::nontransaction tx(c);
-          return readOptional(tx.exec_params(std::string("SELECT ") + kAgreementColumns +
-                                                 " FROM cxgw_agreements WHERE id = $1",
-                                             id),
-                              toAgreement);
+          return readOptional(tx.exec_prepared(kAgreementById, id), toAgreement);
         });
   }
 
@@ -401,9 +400,7 @@ class PostgresProcessStore final : public ProcessStore {
 
   template <typename Table, typename Transaction>
   static pqxx::result selectById(Transaction& tx, const std::string& id) {
-    return tx.exec_params(
-        std::string("SELECT ") + Table::columns() + " FROM " + Table::kTable + " WHERE id = $1",
-        id);
+    return tx.exec_prepared(Table::kById, id);
   }
 
   template <typename Record>
@@ -439,16 +436,32 @@ class PostgresProcessStore final : public ProcessStore {
     }
   }
 
-  void limitWaits(pqxx::connection& connection) const {
-    pqxx::nontransaction tx(connection);
-    tx.exec0("SET lock_timeout = '" + std::to_string(options_.lock_timeout.count()) +
-             "ms'; SET statement_timeout = '" + std::to_string(options_.statement_timeout.count()) +
-             "ms'");
+  // Every connection's session: the waits it allows, and the reads by id that every data
+  // request makes, prepared once instead of parsed and planned per call.
+  void prepareConnection(pqxx::connection& connection) const {
+    {
+      pqxx::nontransaction tx(connection);
+      tx.exec0("SET lock_timeout = '" + std::to_string(options_.lock_timeout.count()) +
+               "ms'; SET statement_timeout = '" +
+               std::to_string(options_.statement_timeout.count()) + "ms'");
+    }
+    prepareById<NegotiationTable>(connection);
+    prepareById<TransferTable>(connection);
+    connection.prepare(kAgreementById, std::string("SELECT ") + kAgreementColumns +
+                                           " FROM cxgw_agreements WHERE id = $1");
   }
+
+  template <typename Table>
+  static void prepareById(pqxx::connection& connection) {
+    connection.prepare(Table::kById, std::string("SELECT ") + Table::columns() + " FROM " +
+                                         Table::kTable + " WHERE id = $1");
+  }
+
+  static constexpr const char* kAgreementById = "cxgw_agreement_by_id";
 
   const PostgresProcessStoreOptions options_;
   PostgresConnectionPool pool_{options_.connection_string, options_.connections,
-                               [this](pqxx::connection& c) { limitWaits(c); }};
+                               [this](pqxx::connection& c) { prepareConnection(c); }};
 };
 
 }  // namespace

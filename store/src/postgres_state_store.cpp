@@ -86,6 +86,7 @@ class PostgresStateStore final : public StateStore {
     if (Status status = applyStoreMigrations(*connection, options_.migrate_to); !status) {
       return status;
     }
+    prepareReads(*connection);
     reads_.adopt(std::move(connection));
     return {};
   }
@@ -145,10 +146,7 @@ class PostgresStateStore final : public StateStore {
     try {
       auto connection = reads_.acquire();
       pqxx::nontransaction tx(*connection);
-      const pqxx::result rows = tx.exec_params(
-          "SELECT id_short, digital_twin_type, withdrawn, specific_asset_ids, visible_to "
-          "FROM cxgw_twins WHERE global_asset_id = $1",
-          global_asset_id);
+      const pqxx::result rows = tx.exec_prepared(kTwinById, global_asset_id);
       if (rows.empty()) return std::optional<StoredTwin>();
       StoredTwin stored;
       stored.twin.global_asset_id = global_asset_id;
@@ -168,10 +166,7 @@ class PostgresStateStore final : public StateStore {
     try {
       auto connection = reads_.acquire();
       pqxx::nontransaction tx(*connection);
-      const pqxx::result rows = tx.exec_params(
-          "SELECT global_asset_id, aspect_urn, payload, content_hash, change_sequence, withdrawn "
-          "FROM cxgw_aspects WHERE global_asset_id = $1 AND aspect_urn = $2",
-          global_asset_id, aspect_urn);
+      const pqxx::result rows = tx.exec_prepared(kAspectByKey, global_asset_id, aspect_urn);
       if (rows.empty()) return std::optional<StoredAspect>();
       return std::optional<StoredAspect>(toAspect(rows[0]));
     } catch (const std::exception& e) {
@@ -206,6 +201,24 @@ class PostgresStateStore final : public StateStore {
                                    {row[4].as<int64_t>(), row[5].as<int64_t>()}});
       }
       return out;
+    } catch (const std::exception& e) {
+      return storeError(e);
+    }
+  }
+
+  Result<ChangePosition> latestChange() override {
+    try {
+      auto connection = reads_.acquire();
+      pqxx::nontransaction tx(*connection);
+      // The bound of changes(), read backwards along the position index: one probe. Aspects of
+      // a missing twin, which changes() leaves out, may sit at the end; starting after them
+      // skips nothing a reader could see.
+      const auto rows = tx.exec(
+          "SELECT change_commit::text::bigint, change_sequence FROM cxgw_aspects "
+          "WHERE change_commit < pg_snapshot_xmin(pg_current_snapshot()) "
+          "ORDER BY change_commit DESC, change_sequence DESC LIMIT 1");
+      if (rows.empty()) return ChangePosition{};
+      return ChangePosition{rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>()};
     } catch (const std::exception& e) {
       return storeError(e);
     }
@@ -429,7 +442,7 @@ class PostgresStateStore final : public StateStore {
     return row;
   }
 
-  static void copyTwins(pqxx::work& tx, const std::string& table,
+  static void copyTwins(pqxx::transaction_base& tx, const std::string& table,
                         const std::vector<const TwinRow*>& rows) {
     pqxx::stream_to copy(
         tx, table,
@@ -440,6 +453,36 @@ class PostgresStateStore final : public StateStore {
                        row->twin->digital_twin_type, row->asset_ids, row->visible_to, row->hash);
     }
     copy.complete();
+  }
+
+  // A first load: most batches of a sync into an empty store hold only new keys, and looking
+  // up every key (a random probe of a large index per row) cost as much as writing the rows.
+  // So a batch whose sampled keys (first, middle, last) are not stored is copied in as new,
+  // with no lookup, under a savepoint; should it hold a stored key after all, the copy fails on
+  // the primary key, is rolled back, and the batch takes the lookup path.
+  template <typename Key>
+  static std::vector<Key> sampleOf(const std::vector<Key>& keys) {
+    if (keys.empty()) return {};
+    return {keys.front(), keys[keys.size() / 2], keys.back()};
+  }
+
+  template <typename... Args>
+  static bool sampleStored(pqxx::work& tx, const char* sql, const Args&... sample) {
+    return tx.exec_params1(sql, arrayLiteral(sample)...)[0].template as<bool>();
+  }
+
+  // Runs `copy` in a subtransaction; false, with the subtransaction rolled back, when it broke
+  // a unique key.
+  template <typename Copy>
+  static bool copiedAsNew(pqxx::work& tx, const Copy& copy) {
+    try {
+      pqxx::subtransaction sub(tx, "cxgw_copy_as_new");
+      copy(sub);
+      sub.commit();
+      return true;
+    } catch (const pqxx::unique_violation&) {
+      return false;
+    }
   }
 
   // Indexes of the last occurrence of each key, in the order of those occurrences.
@@ -466,6 +509,17 @@ class PostgresStateStore final : public StateStore {
       if (!row) return row.error();
       ids.push_back(twins[i].global_asset_id);
       rows.push_back(std::move(row).value());
+    }
+    if (!sampleStored(tx,
+                      "SELECT EXISTS (SELECT 1 FROM cxgw_twins "
+                      "WHERE global_asset_id = ANY ($1::text[]))",
+                      sampleOf(ids))) {
+      std::vector<const TwinRow*> all;
+      for (const TwinRow& row : rows) all.push_back(&row);
+      if (copiedAsNew(tx,
+                      [&](pqxx::transaction_base& sub) { copyTwins(sub, "cxgw_twins", all); })) {
+        return {};
+      }
     }
     std::unordered_map<std::string, std::pair<std::string, bool>> stored;
     for (const auto& found : tx.exec_params(
@@ -498,6 +552,60 @@ class PostgresStateStore final : public StateStore {
     return {};
   }
 
+  // What is stored of a batch's aspect keys: (globalAssetId, URN) -> (content hash, withdrawn),
+  // and the keys whose twin is missing.
+  struct StoredAspectKeys {
+    std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> stored;
+    std::set<std::pair<std::string, std::string>> orphaned;
+  };
+
+  static StoredAspectKeys lookUpAspects(
+      pqxx::transaction_base& tx,
+      const std::map<std::string, std::vector<std::string>>& ids_by_urn) {
+    StoredAspectKeys found;
+    for (const auto& [urn, ids] : ids_by_urn) {
+      for (const auto& row : tx.exec_params(
+               "SELECT u.id, t.global_asset_id IS NULL, a.content_hash, a.withdrawn "
+               "FROM unnest($1::text[]) u(id) "
+               "LEFT JOIN cxgw_twins t ON t.global_asset_id = u.id "
+               "LEFT JOIN cxgw_aspects a ON a.global_asset_id = u.id AND a.aspect_urn = $2 "
+               "WHERE t.global_asset_id IS NULL OR a.global_asset_id IS NOT NULL",
+               arrayLiteral(ids), urn)) {
+        auto key = std::make_pair(row[0].as<std::string>(), urn);
+        if (row[1].as<bool>()) {
+          found.orphaned.insert(std::move(key));
+        } else {
+          found.stored.emplace(std::move(key),
+                               std::make_pair(row[2].as<std::string>(), row[3].as<bool>()));
+        }
+      }
+    }
+    return found;
+  }
+
+  // The first-load variant: only the missing twins, as if no aspect of the batch were stored.
+  static StoredAspectKeys lookUpTwinsOnly(
+      pqxx::transaction_base& tx,
+      const std::map<std::string, std::vector<std::string>>& ids_by_urn) {
+    std::vector<std::string> ids;
+    for (const auto& [urn, of_urn] : ids_by_urn)
+      ids.insert(ids.end(), of_urn.begin(), of_urn.end());
+    std::set<std::string> missing;
+    for (const auto& row : tx.exec_params(
+             "SELECT u.id FROM unnest($1::text[]) u(id) "
+             "WHERE NOT EXISTS (SELECT 1 FROM cxgw_twins t WHERE t.global_asset_id = u.id)",
+             arrayLiteral(ids))) {
+      missing.insert(row[0].as<std::string>());
+    }
+    StoredAspectKeys found;
+    for (const auto& [urn, of_urn] : ids_by_urn) {
+      for (const std::string& id : of_urn) {
+        if (missing.count(id) > 0) found.orphaned.emplace(id, urn);
+      }
+    }
+    return found;
+  }
+
   // Aspects of existing twins: new ones copied straight into cxgw_aspects (the change
   // sequence is the column's default, drawn in batch order), changed or withdrawn ones updated
   // from staging with a new change sequence, unchanged ones not written. Aspects of unknown
@@ -507,28 +615,33 @@ class PostgresStateStore final : public StateStore {
     const std::vector<size_t> latest = lastOccurrences(
         aspects, [](const AspectPayload& a) { return a.global_asset_id + '\x1f' + a.aspect_urn; });
     std::map<std::string, std::vector<std::string>> ids_by_urn;
+    std::vector<std::string> sample_ids, sample_urns;
+    for (size_t i : sampleOf(latest)) {
+      sample_ids.push_back(aspects[i].global_asset_id);
+      sample_urns.push_back(aspects[i].aspect_urn);
+    }
     for (size_t i : latest) ids_by_urn[aspects[i].aspect_urn].push_back(aspects[i].global_asset_id);
-    // Of the batch's keys, those whose twin is missing and those already stored:
-    // (globalAssetId, URN) -> (content hash, withdrawn).
-    std::set<std::pair<std::string, std::string>> orphaned;
-    std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> stored;
-    for (const auto& [urn, ids] : ids_by_urn) {
-      for (const auto& found : tx.exec_params(
-               "SELECT u.id, t.global_asset_id IS NULL, a.content_hash, a.withdrawn "
-               "FROM unnest($1::text[]) u(id) "
-               "LEFT JOIN cxgw_twins t ON t.global_asset_id = u.id "
-               "LEFT JOIN cxgw_aspects a ON a.global_asset_id = u.id AND a.aspect_urn = $2 "
-               "WHERE t.global_asset_id IS NULL OR a.global_asset_id IS NOT NULL",
-               arrayLiteral(ids), urn)) {
-        auto key = std::make_pair(found[0].as<std::string>(), urn);
-        if (found[1].as<bool>()) {
-          orphaned.insert(std::move(key));
-        } else {
-          stored.emplace(std::move(key),
-                         std::make_pair(found[2].as<std::string>(), found[3].as<bool>()));
-        }
+    if (!sampleStored(tx,
+                      "SELECT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) u(id, urn) "
+                      "JOIN cxgw_aspects a ON a.global_asset_id = u.id AND a.aspect_urn = u.urn)",
+                      sample_ids, sample_urns)) {
+      std::vector<QuarantineEntry> new_orphans;
+      BatchOutcome new_outcome;
+      if (copiedAsNew(tx, [&](pqxx::transaction_base& sub) {
+            writeAspects(sub, aspects, latest, lookUpTwinsOnly(sub, ids_by_urn), new_orphans,
+                         new_outcome);
+          })) {
+        orphans.insert(orphans.end(), new_orphans.begin(), new_orphans.end());
+        outcome.aspects_changed += new_outcome.aspects_changed;
+        return;
       }
     }
+    writeAspects(tx, aspects, latest, lookUpAspects(tx, ids_by_urn), orphans, outcome);
+  }
+
+  static void writeAspects(pqxx::transaction_base& tx, const std::vector<AspectPayload>& aspects,
+                           const std::vector<size_t>& latest, const StoredAspectKeys& found,
+                           std::vector<QuarantineEntry>& orphans, BatchOutcome& outcome) {
     struct Row {
       const AspectPayload* aspect;
       std::string hash;
@@ -536,13 +649,13 @@ class PostgresStateStore final : public StateStore {
     std::vector<Row> fresh, changed;
     for (size_t i : latest) {
       const AspectPayload& aspect = aspects[i];
-      if (orphaned.count({aspect.global_asset_id, aspect.aspect_urn}) > 0) {
+      if (found.orphaned.count({aspect.global_asset_id, aspect.aspect_urn}) > 0) {
         orphans.push_back(orphanedAspectEntry(aspect));
         continue;
       }
       std::string hash = sha256Hex(aspect.payload);
-      const auto it = stored.find({aspect.global_asset_id, aspect.aspect_urn});
-      if (it == stored.end()) {
+      const auto it = found.stored.find({aspect.global_asset_id, aspect.aspect_urn});
+      if (it == found.stored.end()) {
         fresh.push_back({&aspect, std::move(hash)});
       } else if (it->second.first != hash || it->second.second) {
         changed.push_back({&aspect, std::move(hash)});
@@ -658,9 +771,24 @@ class PostgresStateStore final : public StateStore {
     }
   }
 
+  // The reads every data request makes, prepared once per connection instead of parsed and
+  // planned per call.
+  static constexpr const char* kTwinById = "cxgw_twin_by_id";
+  static constexpr const char* kAspectByKey = "cxgw_aspect_by_key";
+  static void prepareReads(pqxx::connection& connection) {
+    connection.prepare(kTwinById,
+                       "SELECT id_short, digital_twin_type, withdrawn, specific_asset_ids, "
+                       "visible_to FROM cxgw_twins WHERE global_asset_id = $1");
+    connection.prepare(kAspectByKey,
+                       "SELECT global_asset_id, aspect_urn, payload, content_hash, "
+                       "change_sequence, withdrawn FROM cxgw_aspects "
+                       "WHERE global_asset_id = $1 AND aspect_urn = $2");
+  }
+
   const PostgresStateStoreOptions options_;
   // Every read is one statement, run in autocommit on a connection of reads_.
-  PostgresConnectionPool reads_{options_.connection_string, options_.read_connections};
+  PostgresConnectionPool reads_{options_.connection_string, options_.read_connections,
+                                prepareReads};
   // The counts scan whole tables (a second at a million twins): on a connection of their own,
   // so that the reads of the data plane never wait behind them.
   PostgresConnectionPool counts_{options_.connection_string, 1};

@@ -98,6 +98,31 @@ TYPED_TEST_P(StateStoreContract, PayloadBytesSurviveExactly) {
   EXPECT_EQ(stored.value()->twin, batch.twins[0]);
 }
 
+// Megabytes in one batch, new and then changed (the PostgreSQL store copies them into its
+// table, then into its staging table), with every character the COPY text format escapes.
+TYPED_TEST_P(StateStoreContract, ABatchOfMegabytesSurvivesByteForByte) {
+  const auto payloadOf = [](int i, const std::string& version) {
+    const std::string unit = version + "\t\\N\n\r\xC3\x84" + std::to_string(i);
+    std::string payload;
+    while (payload.size() < 5000) payload += unit;
+    return payload;
+  };
+  for (const std::string version : {"new", "changed"}) {
+    SyncBatch batch = batchFor("erp", "big");
+    for (int i = 0; i < 400; ++i) {
+      const std::string id = "big-" + std::to_string(i);
+      batch.twins.push_back(this->twin(id));
+      batch.aspects.push_back({id, kSerialPart, payloadOf(i, version)});
+    }
+    EXPECT_EQ(this->commitOk(batch).aspects_changed, 400U) << version;
+    for (int i = 0; i < 400; ++i) {
+      ASSERT_EQ(this->aspectOf("big-" + std::to_string(i), kSerialPart).payload,
+                payloadOf(i, version))
+          << version << " " << i;
+    }
+  }
+}
+
 TYPED_TEST_P(StateStoreContract, UnchangedPayloadKeepsItsChangeSequence) {
   SyncBatch batch = batchFor("erp", "s");
   batch.twins = {this->twin("a")};
@@ -140,6 +165,42 @@ TYPED_TEST_P(StateStoreContract, ChangedPayloadMovesToTheEndOfTheChangeFeed) {
   auto none = this->store_->changes(next);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none.value().empty());
+}
+
+TYPED_TEST_P(StateStoreContract, LatestChangeIsTheLastListedOne) {
+  auto empty = this->store_->latestChange();
+  ASSERT_TRUE(empty.ok()) << empty.error().describe();
+  EXPECT_EQ(empty.value(), ChangePosition{});
+
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a"), this->twin("b")};
+  batch.aspects = {{"a", kSerialPart, "1"}, {"b", kSerialPart, "2"}, {"a", kBom, "3"}};
+  this->commitOk(batch);
+  SyncBatch update = batchFor("erp", "s");
+  update.aspects = {{"b", kSerialPart, "2-changed"}};
+  this->commitOk(update);
+
+  auto all = this->store_->changes({});
+  auto latest = this->store_->latestChange();
+  ASSERT_TRUE(all.ok() && latest.ok());
+  ASSERT_EQ(all.value().size(), 3U);
+  EXPECT_EQ(latest.value(), all.value().back().position);
+  ChangeQuery after;
+  after.after = latest.value();
+  auto none = this->store_->changes(after);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none.value().empty());
+
+  SyncBatch again = batchFor("erp", "s");
+  again.aspects = {{"a", kBom, "3-changed"}};
+  this->commitOk(again);
+  auto next = this->store_->changes(after);
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next.value().size(), 1U);
+  EXPECT_EQ(next.value()[0].aspect_urn, kBom);
+  auto moved = this->store_->latestChange();
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved.value(), next.value()[0].position);
 }
 
 TYPED_TEST_P(StateStoreContract, ChangesAreThoseOfThePartnersTwinsAndTheAskedAspects) {
@@ -327,6 +388,47 @@ TYPED_TEST_P(StateStoreContract, AspectOfUnknownTwinIsQuarantinedNotStored) {
   ASSERT_TRUE(mark.ok() && mark.value());
 }
 
+// The stored keys sit between new ones, away from the first, middle and last row of the batch
+// (where the PostgreSQL store samples whether a batch is a first load), so they are found only
+// when a store takes a batch that looked new for one that is not.
+TYPED_TEST_P(StateStoreContract, ABatchOfMostlyNewKeysStillUpdatesTheStoredOnesAmongIt) {
+  SyncBatch first = batchFor("erp", "s");
+  first.twins = {this->twin("t2"), this->twin("t3")};
+  first.aspects = {{"t2", kSerialPart, "t2-old"}, {"t3", kSerialPart, "t3-same"}};
+  this->commitOk(first);
+
+  SyncBatch mixed = batchFor("erp", "s");
+  mixed.twins = {this->twin("n0"), this->twin("t2", {"BPNL00000000OEM2"}),
+                 this->twin("n1"), this->twin("n2"),
+                 this->twin("t3"), this->twin("n3")};
+  mixed.aspects = {{"n0", kSerialPart, "n0"},
+                   {"t2", kSerialPart, "t2-new"},
+                   {"ghost", kSerialPart, "g", "serial_no=ghost"},
+                   {"n1", kSerialPart, "n1"},
+                   {"n2", kSerialPart, "n2"},
+                   {"t3", kSerialPart, "t3-same"},
+                   {"n3", kSerialPart, "n3"}};
+  const BatchOutcome outcome = this->commitOk(mixed);
+  EXPECT_EQ(outcome.aspects_changed, 5U);
+  EXPECT_EQ(outcome.aspects_unchanged, 1U);
+  EXPECT_EQ(outcome.quarantined, 1U);
+
+  for (const std::string id : {"n0", "n1", "n2", "n3"}) {
+    EXPECT_EQ(this->aspectOf(id, kSerialPart).payload, id);
+  }
+  EXPECT_EQ(this->aspectOf("t2", kSerialPart).payload, "t2-new");
+  auto t2 = this->store_->twin("t2");
+  ASSERT_TRUE(t2.ok() && t2.value());
+  EXPECT_EQ(t2.value()->twin.visible_to, std::vector<std::string>{"BPNL00000000OEM2"});
+  auto changes = this->store_->changes({});
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes.value().size(), 6U);
+  EXPECT_EQ(changes.value()[0].global_asset_id, "t3") << "t3 did not change, so it stays first";
+  auto ghost = this->store_->aspect("ghost", kSerialPart);
+  ASSERT_TRUE(ghost.ok());
+  EXPECT_FALSE(ghost.value().has_value());
+}
+
 TYPED_TEST_P(StateStoreContract, RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined) {
   SyncBatch first = batchFor("erp", "s");
   first.aspects = {{"no-such-twin", kSerialPart, "1", "serial_no=x"}};
@@ -418,11 +520,13 @@ REGISTER_TYPED_TEST_SUITE_P(
     StateStoreContract, CommitsTwinsAndAspectsAndReadsThemBack,
     VisibleTwinsAreThoseOfThePartnerInIdOrderAPageAtATime,
     VisibleTwinsMatchEverySpecificAssetIdAndTheCreationTime, PayloadBytesSurviveExactly,
-    UnchangedPayloadKeepsItsChangeSequence, ChangedPayloadMovesToTheEndOfTheChangeFeed,
+    ABatchOfMegabytesSurvivesByteForByte, UnchangedPayloadKeepsItsChangeSequence,
+    ChangedPayloadMovesToTheEndOfTheChangeFeed, LatestChangeIsTheLastListedOne,
     ChangesAreThoseOfThePartnersTwinsAndTheAskedAspects, SubscribersHearOfCommitsThatChangeAspects,
     WithdrawalIsInTheChangeFeedAndUpsertRevives, TwinUpsertReplacesAssetIdsAndVisibility,
     WatermarkIsKeptPerSourceAndStream, QuarantineCountsRepeatsAndClearsFixedRows,
     AspectOfUnknownTwinIsQuarantinedNotStored,
+    ABatchOfMostlyNewKeysStillUpdatesTheStoredOnesAmongIt,
     RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined);
 
 }  // namespace cxgw::store

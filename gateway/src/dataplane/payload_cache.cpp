@@ -105,15 +105,13 @@ PayloadCache::PayloadCache(store::StateStore& store, PayloadCacheSettings settin
     : impl_(std::make_unique<Impl>(store, settings)) {
   if (settings.max_bytes == 0) return;
   Impl& impl = *impl_;
-  // Start at the end of the history: nothing is cached yet, so nothing before it matters.
-  while (true) {
-    store::ChangeQuery query;
-    query.after = impl.seen;
-    query.limit = 10000;
-    auto changes = store.changes(query);
-    if (!changes || changes.value().empty()) break;
-    impl.seen = changes.value().back().position;
-    if (changes.value().size() < query.limit) break;
+  // Start at the end of the history: nothing is cached yet, so nothing before it matters. A
+  // store that cannot answer now leaves `seen` at the start; the first pass then reads it all.
+  if (auto latest = store.latestChange()) {
+    impl.seen = latest.value();
+  } else {
+    logWarn("payload cache: cannot read the store's newest change; reading its whole history",
+            {{"reason", latest.error().describe()}});
   }
   impl.subscription = store.onChange([&impl] {
     std::lock_guard lock(impl.mutex);

@@ -201,6 +201,9 @@ class StateStore {
                                                      const std::string& aspect_urn) = 0;
   // At most query.limit aspect changes after query.after that match it, in position order.
   virtual Result<std::vector<AspectChange>> changes(const ChangeQuery& query) = 0;
+  // The position of the newest change that changes({}) can list now ({} for an empty history):
+  // where a reader that needs nothing of the past starts, without paging through it.
+  virtual Result<ChangePosition> latestChange() = 0;
   // Calls `on_change` after commits that changed aspects, from a thread of the store's (never
   // from inside commit()), possibly once for several commits, and also whenever the store may
   // have missed telling (e.g. after its notification connection was restored). The callback
