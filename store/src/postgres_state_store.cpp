@@ -212,11 +212,12 @@ class PostgresStateStore final : public StateStore {
       pqxx::nontransaction tx(*connection);
       // The bound of changes(), read backwards along the position index: one probe. Aspects of
       // a missing twin, which changes() leaves out, may sit at the end; starting after them
-      // skips nothing a reader could see.
+      // skips nothing a reader could see. (Qualified names: unqualified, ORDER BY would sort by
+      // the output column of the same name, the bigint, which no index holds.)
       const auto rows = tx.exec(
-          "SELECT change_commit::text::bigint, change_sequence FROM cxgw_aspects "
-          "WHERE change_commit < pg_snapshot_xmin(pg_current_snapshot()) "
-          "ORDER BY change_commit DESC, change_sequence DESC LIMIT 1");
+          "SELECT a.change_commit::text::bigint, a.change_sequence FROM cxgw_aspects a "
+          "WHERE a.change_commit < pg_snapshot_xmin(pg_current_snapshot()) "
+          "ORDER BY a.change_commit DESC, a.change_sequence DESC LIMIT 1");
       if (rows.empty()) return ChangePosition{};
       return ChangePosition{rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>()};
     } catch (const std::exception& e) {
