@@ -6,8 +6,8 @@
 #include <limits>
 #include <mutex>
 #include <pqxx/pqxx>
-#include <tuple>
 
+#include "array_literal.hpp"
 #include "cxgw/core/timestamp.hpp"
 #include "cxgw/store/audit_chain.hpp"
 #include "postgres_migrations.hpp"
@@ -63,7 +63,14 @@ class PostgresAuditTrail final : public AuditTrail {
     } catch (const std::exception& e) {
       return trailError(e);
     }
-    return applyStoreMigrations(*writer_, 0);
+    // Before the lock timeout applies: a replica may wait for another's migration.
+    if (Status status = applyStoreMigrations(*writer_, 0); !status) return status;
+    try {
+      prepareWriter(*writer_);
+    } catch (const std::exception& e) {
+      return trailError(e);
+    }
+    return {};
   }
 
   using AuditTrail::append;
@@ -221,35 +228,35 @@ class PostgresAuditTrail final : public AuditTrail {
   Result<std::vector<AuditRecord>> write(const std::vector<AuditEntry>& entries) {
     try {
       if (!writer_ || !writer_->is_open()) {
-        writer_ = std::make_unique<pqxx::connection>(options_.connection_string);
+        auto connection = std::make_unique<pqxx::connection>(options_.connection_string);
+        prepareWriter(*connection);
+        writer_ = std::move(connection);
       }
       pqxx::work tx(*writer_);
-      tx.exec0("SET LOCAL lock_timeout = " +
-               tx.quote(std::to_string(options_.lock_timeout.count()) + "ms"));
-      const pqxx::row head_row =
-          tx.exec1("SELECT sequence, hash FROM cxgw_audit_head WHERE singleton FOR UPDATE");
+      const pqxx::row head_row = tx.exec_prepared1(kLockHead);
       const AuditHead head{head_row[0].as<int64_t>(), head_row[1].as<std::string>()};
       std::vector<AuditRecord> records = chainAuditEntries(head, entries);
-      {
-        pqxx::stream_to copy(tx, "cxgw_audit_records",
-                             std::vector<std::string>{
-                                 "sequence", "recorded_at", "decision", "scope", "partner_bpn",
-                                 "partner_did", "asset_id", "twin_id", "policy_id", "policy_hash",
-                                 "agreement_id", "reason", "previous_hash", "hash"});
-        for (const AuditRecord& record : records) {
-          const AuditEntry& e = record.entry;
-          copy << std::make_tuple(record.sequence, formatIsoTimestampMicros(e.time),
-                                  std::string(auditDecisionName(e.decision)), e.scope,
-                                  e.partner_bpn, e.partner_did, e.asset_id, e.twin_id, e.policy_id,
-                                  e.policy_hash, e.agreement_id, e.reason, record.previous_hash,
-                                  record.hash);
+      // One column array per record field, in kAppend's parameter order.
+      std::vector<std::vector<std::string>> columns(14);
+      for (auto& column : columns) column.reserve(records.size());
+      for (const AuditRecord& record : records) {
+        const AuditEntry& e = record.entry;
+        size_t c = 0;
+        for (std::string value :
+             {std::to_string(record.sequence), formatIsoTimestampMicros(e.time),
+              std::string(auditDecisionName(e.decision)), e.scope, e.partner_bpn, e.partner_did,
+              e.asset_id, e.twin_id, e.policy_id, e.policy_hash, e.agreement_id, e.reason,
+              record.previous_hash, record.hash}) {
+          columns[c++].push_back(std::move(value));
         }
-        copy.complete();
       }
-      tx.exec_params0(
-          "UPDATE cxgw_audit_head SET sequence = $1, hash = $2, updated_at = now() "
-          "WHERE singleton",
-          records.back().sequence, records.back().hash);
+      tx.exec_prepared0(
+          kAppend, arrayLiteral(columns[0]), arrayLiteral(columns[1]), arrayLiteral(columns[2]),
+          arrayLiteral(columns[3]), arrayLiteral(columns[4]), arrayLiteral(columns[5]),
+          arrayLiteral(columns[6]), arrayLiteral(columns[7]), arrayLiteral(columns[8]),
+          arrayLiteral(columns[9]), arrayLiteral(columns[10]), arrayLiteral(columns[11]),
+          arrayLiteral(columns[12]), arrayLiteral(columns[13]), records.back().sequence,
+          records.back().hash);
       if (options_.before_commit) {
         if (Status status = options_.before_commit(); !status) return status.error();
       }
@@ -258,6 +265,32 @@ class PostgresAuditTrail final : public AuditTrail {
     } catch (const std::exception& e) {
       return trailError(e);
     }
+  }
+
+  // The writer's session: the lock timeout of every append, and the append's two statements,
+  // prepared once (a group of a few records is a few hundred bytes; COPY's own start-up cost
+  // more than the rows).
+  static constexpr const char* kLockHead = "cxgw_audit_lock_head";
+  static constexpr const char* kAppend = "cxgw_audit_append";
+  void prepareWriter(pqxx::connection& connection) const {
+    {
+      pqxx::nontransaction tx(connection);
+      tx.exec0("SET lock_timeout = " +
+               tx.quote(std::to_string(options_.lock_timeout.count()) + "ms"));
+    }
+    connection.prepare(kLockHead,
+                       "SELECT sequence, hash FROM cxgw_audit_head WHERE singleton FOR UPDATE");
+    // A data-modifying WITH runs once whether or not anything reads it.
+    connection.prepare(
+        kAppend,
+        "WITH appended AS (INSERT INTO cxgw_audit_records (sequence, recorded_at, decision, "
+        "scope, partner_bpn, partner_did, asset_id, twin_id, policy_id, policy_hash, "
+        "agreement_id, reason, previous_hash, hash) SELECT * FROM unnest($1::bigint[], "
+        "$2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
+        "$14::text[])) "
+        "UPDATE cxgw_audit_head SET sequence = $15, hash = $16, updated_at = now() "
+        "WHERE singleton");
   }
 
   void ensureReader() {
