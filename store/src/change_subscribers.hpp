@@ -1,7 +1,8 @@
 #pragma once
-// The subscribers of StateStore::onChange(), for the store implementations: subscribe() hands
-// out the handle, notifyAll() calls every callback. A callback runs under the subscribers' lock,
-// so that once a handle is destroyed no call of its callback is running or will follow.
+// The subscribers of StateStore::onChange() and ProcessStore::onChange(), for the store
+// implementations: subscribe() hands out the handle, notifyAll() calls every callback. A
+// callback runs under the subscribers' lock, so that once a handle is destroyed no call of its
+// callback is running or will follow.
 
 #include <cstdint>
 #include <functional>
@@ -9,7 +10,7 @@
 #include <memory>
 #include <mutex>
 
-#include "cxgw/store/state_store.hpp"
+#include "cxgw/store/change_subscription.hpp"
 
 namespace cxgw::store {
 

@@ -2,6 +2,7 @@
 #include <map>
 #include <mutex>
 
+#include "change_subscribers.hpp"
 #include "cxgw/store/process_store.hpp"
 #include "process_records.hpp"
 
@@ -101,8 +102,12 @@ class MemoryProcessStore final : public ProcessStore {
   }
 
   Result<TransferProcessRecord> updateTransfer(const TransferProcessRecord& updated) override {
-    std::lock_guard lock(mutex_);
-    return transfers_.update(updated);
+    Result<TransferProcessRecord> stored = [&] {
+      std::lock_guard lock(mutex_);
+      return transfers_.update(updated);
+    }();
+    if (stored) subscribers_->notifyAll();
+    return stored;
   }
 
   Result<std::vector<TransferProcessRecord>> transfersForAgreement(
@@ -139,13 +144,15 @@ class MemoryProcessStore final : public ProcessStore {
   Status retireAgreement(const std::string& id, std::string reason,
                          std::chrono::system_clock::time_point at) override {
     if (Status status = validateText(reason, "reason"); !status) return status;
-    std::lock_guard lock(mutex_);
-    const auto it = agreements_.find(id);
-    if (it == agreements_.end()) return processNotFound("agreement", id);
-    if (!it->second.retired_at) {
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = agreements_.find(id);
+      if (it == agreements_.end()) return processNotFound("agreement", id);
+      if (it->second.retired_at) return {};
       it->second.retired_at = storedTime(at);
       it->second.retired_reason = std::move(reason);
     }
+    subscribers_->notifyAll();
     return {};
   }
 
@@ -165,11 +172,18 @@ class MemoryProcessStore final : public ProcessStore {
     return out;
   }
 
+  std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
+    return subscribers_->subscribe(std::move(on_change));
+  }
+
+  bool hearsEveryChange() const override { return true; }
+
  private:
   std::mutex mutex_;  // guards everything below
   ProcessTable<ContractNegotiationRecord> negotiations_{"negotiation"};
   ProcessTable<TransferProcessRecord> transfers_{"transfer"};
   std::map<std::string, ContractAgreementRecord> agreements_;
+  const std::shared_ptr<ChangeSubscribers> subscribers_ = std::make_shared<ChangeSubscribers>();
 };
 
 }  // namespace

@@ -26,7 +26,9 @@ class MemoryStateStore final : public StateStore {
       if (Status status = turn(); !status) return status.error();
     }
     const BatchOutcome outcome = apply(batch);
-    if (outcome.aspects_changed > 0 || outcome.twins_withdrawn > 0) subscribers_->notifyAll();
+    if (outcome.aspects_changed > 0 || outcome.twins_changed > 0 || outcome.twins_withdrawn > 0) {
+      subscribers_->notifyAll();
+    }
     return outcome;
   }
 
@@ -88,6 +90,8 @@ class MemoryStateStore final : public StateStore {
   std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
     return subscribers_->subscribe(std::move(on_change));
   }
+
+  bool hearsEveryChange() const override { return true; }
 
   Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
     std::lock_guard lock(mutex_);
@@ -158,7 +162,11 @@ class MemoryStateStore final : public StateStore {
     const auto now = std::chrono::system_clock::now();
     const int64_t commit = ++last_commit_;
     for (const Twin& twin : batch.twins) {
-      twins_[twin.global_asset_id] = StoredTwin{twin, false};
+      const auto [it, added] = twins_.try_emplace(twin.global_asset_id, StoredTwin{twin, false});
+      if (!added && (it->second.withdrawn || !(it->second.twin == twin))) {
+        it->second = StoredTwin{twin, false};
+        ++outcome.twins_changed;
+      }
       created_.emplace(twin.global_asset_id, now);
     }
     std::vector<QuarantineEntry> quarantined = batch.quarantined;

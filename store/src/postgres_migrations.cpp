@@ -196,6 +196,20 @@ CREATE INDEX cxgw_transfers_by_agreement
 ALTER TABLE cxgw_aspects ADD COLUMN change_commit xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX cxgw_aspects_by_position ON cxgw_aspects (change_commit, change_sequence);
 )sql"},
+    // Every change of a transfer or an agreement, whoever makes it (a replica, or an operator
+    // revoking by hand in SQL), is announced on commit, so that a gateway that keeps them in
+    // memory for data requests (ProcessStore::onChange()) drops what it holds at once.
+    {6, "transfers and agreements announce their changes", R"sql(
+CREATE FUNCTION cxgw_announce_process_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('cxgw_process_changes', TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER cxgw_transfers_announce AFTER UPDATE OR DELETE OR TRUNCATE ON cxgw_transfers
+  FOR EACH STATEMENT EXECUTE FUNCTION cxgw_announce_process_change();
+CREATE TRIGGER cxgw_agreements_announce AFTER UPDATE OR DELETE OR TRUNCATE ON cxgw_agreements
+  FOR EACH STATEMENT EXECUTE FUNCTION cxgw_announce_process_change();
+)sql"},
 };
 
 // Arbitrary constant for pg_advisory_xact_lock while migrating.

@@ -1,13 +1,16 @@
 #include "cxgw/store/postgres_process_store.hpp"
 
+#include <mutex>
 #include <pqxx/pqxx>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "change_subscribers.hpp"
 #include "cxgw/core/timestamp.hpp"
 #include "postgres_connection_pool.hpp"
 #include "postgres_migrations.hpp"
+#include "postgres_notification_listener.hpp"
 #include "process_records.hpp"
 
 namespace cxgw::store {
@@ -237,6 +240,11 @@ class PostgresProcessStore final : public ProcessStore {
   explicit PostgresProcessStore(PostgresProcessStoreOptions options)
       : options_(std::move(options)) {}
 
+  ~PostgresProcessStore() override {
+    std::lock_guard lock(listener_mutex_);
+    listener_.reset();
+  }
+
   Status open() {
     std::unique_ptr<pqxx::connection> connection;
     try {
@@ -273,7 +281,9 @@ class PostgresProcessStore final : public ProcessStore {
     return find<TransferTable>(id);
   }
   Result<TransferProcessRecord> updateTransfer(const TransferProcessRecord& updated) override {
-    return update<TransferTable>(updated);
+    Result<TransferProcessRecord> stored = update<TransferTable>(updated);
+    announceChange();
+    return stored;
   }
 
   Result<std::vector<TransferProcessRecord>> transfersForAgreement(
@@ -320,7 +330,7 @@ class PostgresProcessStore final : public ProcessStore {
 
   Status retireAgreement(const std::string& id, std::string reason, TimePoint at) override {
     if (Status status = validateText(reason, "reason"); !status) return status;
-    return withConnection([&](pqxx::connection& c) -> Status {
+    Status retired = withConnection([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       // SET reads the old row: a retired agreement keeps its first retirement.
       const pqxx::result rows = tx.exec_params(
@@ -332,6 +342,8 @@ class PostgresProcessStore final : public ProcessStore {
       tx.commit();
       return {};
     });
+    announceChange();
+    return retired;
   }
 
   Result<std::vector<ContractAgreementRecord>> agreementsForAsset(
@@ -345,6 +357,22 @@ class PostgresProcessStore final : public ProcessStore {
                                     asset_id, std::string(processRoleName(role))),
                      toAgreement);
     });
+  }
+
+  std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
+    auto subscription = subscribers_->subscribe(std::move(on_change));
+    std::lock_guard lock(listener_mutex_);
+    if (!listener_) {
+      listener_ = std::make_unique<PostgresNotificationListener>(
+          options_.connection_string, kChangeChannel, "transfer and agreement change",
+          [this] { subscribers_->notifyAll(); });
+    }
+    return subscription;
+  }
+
+  bool hearsEveryChange() const override {
+    std::lock_guard lock(listener_mutex_);
+    return listener_ && listener_->listening();
   }
 
  private:
@@ -425,6 +453,11 @@ class PostgresProcessStore final : public ProcessStore {
     return out;
   }
 
+  // Other replicas hear of a change by the NOTIFY of migration 6's triggers; this one's
+  // subscribers hear at once, before the update returns. Whatever the update's outcome: one that
+  // failed in COMMIT may still have committed.
+  void announceChange() { subscribers_->notifyAll(); }
+
   // Runs `body` on a pooled connection and turns whatever libpqxx throws into an Error.
   template <typename Body>
   auto withConnection(Body&& body) -> std::invoke_result_t<Body, pqxx::connection&> {
@@ -459,9 +492,15 @@ class PostgresProcessStore final : public ProcessStore {
 
   static constexpr const char* kAgreementById = "cxgw_agreement_by_id";
 
+  // The NOTIFY channel of migration 6's triggers.
+  static constexpr const char* kChangeChannel = "cxgw_process_changes";
+
   const PostgresProcessStoreOptions options_;
   PostgresConnectionPool pool_{options_.connection_string, options_.connections,
                                [this](pqxx::connection& c) { prepareConnection(c); }};
+  const std::shared_ptr<ChangeSubscribers> subscribers_ = std::make_shared<ChangeSubscribers>();
+  mutable std::mutex listener_mutex_;                       // guards listener_
+  std::unique_ptr<PostgresNotificationListener> listener_;  // from the first onChange()
 };
 
 }  // namespace

@@ -1,12 +1,10 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <pqxx/pqxx>
-#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -18,6 +16,7 @@
 #include "orphaned_aspect.hpp"
 #include "postgres_connection_pool.hpp"
 #include "postgres_migrations.hpp"
+#include "postgres_notification_listener.hpp"
 
 namespace cxgw::store {
 namespace {
@@ -33,7 +32,8 @@ CREATE TEMP TABLE cxgw_stage_quarantine (seq bigserial, row_key text, aspect_urn
   field text, reason text, payload text) ON COMMIT DELETE ROWS;
 )sql";
 
-// The NOTIFY channel of commits that changed aspects; StateStore::onChange() listens on it.
+// The NOTIFY channel of commits that changed aspects or twins; StateStore::onChange() listens on
+// it.
 constexpr const char* kChangeChannel = "cxgw_store_changes";
 
 Error storeError(const std::exception& e) {
@@ -72,8 +72,8 @@ class PostgresStateStore final : public StateStore {
   explicit PostgresStateStore(PostgresStateStoreOptions options) : options_(std::move(options)) {}
 
   ~PostgresStateStore() override {
-    stopping_ = true;
-    if (listener_.joinable()) listener_.join();
+    std::lock_guard lock(listener_mutex_);
+    listener_.reset();
   }
 
   Status open() {
@@ -109,7 +109,7 @@ class PostgresStateStore final : public StateStore {
         if (Status status = turn(); !status) return status.error();
       }
       mergeShared(tx, batch, quarantined, merged);
-      if (merged.aspects_changed > 0 || merged.twins_withdrawn > 0) {
+      if (merged.aspects_changed > 0 || merged.twins_changed > 0 || merged.twins_withdrawn > 0) {
         tx.exec_params("SELECT pg_notify($1, '')", kChangeChannel);  // sent on commit
       }
       if (options_.before_commit) {
@@ -227,8 +227,20 @@ class PostgresStateStore final : public StateStore {
 
   std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) override {
     auto subscription = subscribers_->subscribe(std::move(on_change));
-    std::call_once(listener_started_, [this] { listener_ = std::thread([this] { listen(); }); });
+    std::lock_guard lock(listener_mutex_);
+    if (!listener_) {
+      listener_ = std::make_unique<PostgresNotificationListener>(
+          options_.connection_string, kChangeChannel, "store change", [this] {
+            countsMayHaveChanged();
+            subscribers_->notifyAll();
+          });
+    }
     return subscription;
+  }
+
+  bool hearsEveryChange() const override {
+    std::lock_guard lock(listener_mutex_);
+    return listener_ && listener_->listening();
   }
 
   Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) override {
@@ -373,47 +385,6 @@ class PostgresStateStore final : public StateStore {
                         row[4].as<int64_t>(),     row[5].as<bool>()};
   }
 
-  // The listener thread: LISTENs on kChangeChannel on a connection of its own and tells the
-  // subscribers of every notification. A lost connection is reopened with a growing pause;
-  // once listening again, it tells them too, since commits may have gone unheard meanwhile.
-  void listen() {
-    constexpr std::chrono::milliseconds kPoll{200};
-    std::chrono::milliseconds pause{100};
-    bool reported = false;
-    while (!stopping_) {
-      try {
-        pqxx::connection connection(options_.connection_string);
-        {
-          pqxx::nontransaction tx(connection);
-          tx.exec0(std::string("LISTEN ") + kChangeChannel);
-        }
-        if (reported) logInfo("store change notifications restored", {});
-        reported = false;
-        pause = std::chrono::milliseconds(100);
-        countsMayHaveChanged();
-        subscribers_->notifyAll();
-        while (!stopping_) {
-          if (connection.await_notification(0, kPoll.count() * 1000) > 0) {
-            while (connection.get_notifs() > 0) {
-            }
-            countsMayHaveChanged();
-            subscribers_->notifyAll();
-          }
-        }
-      } catch (const std::exception& e) {
-        if (!reported) {
-          logWarn("store change notifications lost; reconnecting", {{"reason", e.what()}});
-          reported = true;
-        }
-        for (auto slept = std::chrono::milliseconds(0); slept < pause && !stopping_;
-             slept += std::chrono::milliseconds(50)) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        pause = std::min(pause * 2, std::chrono::milliseconds(5000));
-      }
-    }
-  }
-
   // One twin as the store writes it.
   struct TwinRow {
     const Twin* twin;
@@ -502,7 +473,7 @@ class PostgresStateStore final : public StateStore {
 
   // New twins are copied straight into cxgw_twins; changed or withdrawn ones are updated
   // from staging; unchanged ones (same hash) are not written at all.
-  static Status mergeTwins(pqxx::work& tx, const std::vector<Twin>& twins) {
+  static Status mergeTwins(pqxx::work& tx, const std::vector<Twin>& twins, BatchOutcome& outcome) {
     std::vector<TwinRow> rows;
     std::vector<std::string> ids;
     for (size_t i : lastOccurrences(twins, [](const Twin& t) { return t.global_asset_id; })) {
@@ -540,6 +511,7 @@ class PostgresStateStore final : public StateStore {
       }
     }
     if (!fresh.empty()) copyTwins(tx, "cxgw_twins", fresh);
+    outcome.twins_changed += changed.size();
     if (!changed.empty()) {
       copyTwins(tx, "cxgw_stage_twins", changed);
       tx.exec0("ANALYZE cxgw_stage_twins");
@@ -701,7 +673,7 @@ class PostgresStateStore final : public StateStore {
         "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
         "SET LOCAL lock_timeout = '60s'");
     if (!batch.twins.empty()) {
-      if (Status status = mergeTwins(tx, batch.twins); !status) return status;
+      if (Status status = mergeTwins(tx, batch.twins, outcome); !status) return status;
     }
     if (!batch.aspects.empty()) mergeAspects(tx, batch.aspects, quarantined, outcome);
     return {};
@@ -801,9 +773,8 @@ class PostgresStateStore final : public StateStore {
                                     tx.exec0(kStagingTables);
                                   }};
   const std::shared_ptr<ChangeSubscribers> subscribers_ = std::make_shared<ChangeSubscribers>();
-  std::once_flag listener_started_;
-  std::thread listener_;
-  std::atomic<bool> stopping_{false};
+  mutable std::mutex listener_mutex_;                       // guards listener_
+  std::unique_ptr<PostgresNotificationListener> listener_;  // from the first onChange()
 };
 
 }  // namespace

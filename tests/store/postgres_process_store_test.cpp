@@ -1,5 +1,6 @@
 #include "cxgw/store/postgres_process_store.hpp"
 
+#include <atomic>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -130,6 +131,68 @@ TEST_F(PostgresProcessStore, ReplicasRacingForOneProcessExactlyOneWins) {
     EXPECT_EQ(b->transfer("tp-1").value()->state, "BY-" + std::to_string(winner));
     EXPECT_EQ(b->transfer("tp-1").value()->version, read.version + 1);
   }
+}
+
+// Waits up to 10 s for `done`.
+template <typename Done>
+bool eventually(const Done& done) {
+  for (int i = 0; i < 200 && !done(); ++i) std::this_thread::sleep_for(50ms);
+  return done();
+}
+
+// A gateway that keeps transfers and agreements in memory must hear of a revocation made
+// anywhere: on another replica, or by an operator in SQL.
+TEST_F(PostgresProcessStore, SubscribersHearChangesOfOtherReplicasAndOfSql) {
+  auto serving = create();
+  auto other = create();
+  ASSERT_TRUE(serving && other);
+  EXPECT_FALSE(serving->hearsEveryChange()) << "nobody listens before the first subscription";
+  std::atomic<int> heard{0};
+  auto subscription = serving->onChange([&heard] { ++heard; });
+  ASSERT_TRUE(eventually([&] { return serving->hearsEveryChange(); }));
+  ASSERT_TRUE(other->createTransfer(transferFor("tp-1", ProcessRole::kProvider)).ok());
+  ASSERT_TRUE(other
+                  ->createAgreement(agreementFor("agr-1", ProcessRole::kProvider, "asset-1",
+                                                 "2020-05-01T10:00:00Z"))
+                  .ok());
+
+  int before = heard.load();
+  TransferProcessRecord started = *other->transfer("tp-1").value();
+  started.state = "STARTED";
+  ASSERT_TRUE(other->updateTransfer(started).ok());
+  EXPECT_TRUE(eventually([&] { return heard.load() > before; })) << "another replica's update";
+
+  before = heard.load();
+  sql("UPDATE cxgw_transfers SET state = 'TERMINATED' WHERE id = 'tp-1'");
+  EXPECT_TRUE(eventually([&] { return heard.load() > before; })) << "an UPDATE in SQL";
+
+  before = heard.load();
+  sql("UPDATE cxgw_agreements SET retired_at = now() WHERE id = 'agr-1'");
+  EXPECT_TRUE(eventually([&] { return heard.load() > before; })) << "a retirement in SQL";
+
+  before = heard.load();
+  sql("DELETE FROM cxgw_transfers");
+  EXPECT_TRUE(eventually([&] { return heard.load() > before; })) << "a DELETE in SQL";
+}
+
+// Notifications sent while the listener was gone cannot be heard: it says so, and tells the
+// subscribers once it listens again.
+TEST_F(PostgresProcessStore, ALostNotificationConnectionIsAnnouncedAndRestored) {
+  auto store = create();
+  ASSERT_NE(store, nullptr);
+  std::atomic<int> heard{0};
+  auto subscription = store->onChange([&heard] { ++heard; });
+  ASSERT_TRUE(eventually([&] { return store->hearsEveryChange(); }));
+  const int before = heard.load();
+  EXPECT_EQ(count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                  "WHERE query LIKE 'LISTEN%cxgw_process_changes%'"),
+            1);
+  EXPECT_TRUE(eventually([&] { return heard.load() > before; }));
+  EXPECT_TRUE(eventually([&] { return store->hearsEveryChange(); }));
+  EXPECT_EQ(count("SELECT count(*) FROM pg_stat_activity "
+                  "WHERE query LIKE 'LISTEN%cxgw_process_changes%'"),
+            1)
+      << "listening again";
 }
 
 TEST_F(PostgresProcessStore, MigratesFromThePreviousSchemaVersion) {

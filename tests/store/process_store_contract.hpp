@@ -587,12 +587,41 @@ TYPED_TEST_P(ProcessStoreContract, ConcurrentReadModifyWriteLosesNoUpdate) {
   EXPECT_EQ(stored.version, kThreads * kIncrements + 1);
 }
 
+// What a reader that keeps records in memory relies on: by the time an update or a retirement
+// returns, this store's subscribers have heard of it.
+TYPED_TEST_P(ProcessStoreContract, SubscribersHearOfEveryChangeBeforeItReturns) {
+  std::atomic<int> heard{0};
+  auto subscription = this->store_->onChange([&heard] { ++heard; });
+  this->expectOk(this->store_->createTransfer(transferFor("tp-1", ProcessRole::kProvider)));
+  this->expectOk(this->store_->createAgreement(
+      agreementFor("agr-1", ProcessRole::kProvider, "asset-1", "2020-05-01T10:00:00Z")));
+
+  int before = heard.load();
+  TransferProcessRecord started = this->storedTransfer("tp-1");
+  started.state = "STARTED";
+  ASSERT_TRUE(this->store_->updateTransfer(started).ok());
+  EXPECT_GT(heard.load(), before) << "a transfer update must be heard before it returns";
+
+  before = heard.load();
+  this->expectOk(
+      this->store_->retireAgreement("agr-1", "revoked", processTime("2021-01-01T00:00:00Z")));
+  EXPECT_GT(heard.load(), before) << "a retirement must be heard before it returns";
+
+  subscription.reset();
+  before = heard.load();
+  TransferProcessRecord terminated = this->storedTransfer("tp-1");
+  terminated.state = "TERMINATED";
+  ASSERT_TRUE(this->store_->updateTransfer(terminated).ok());
+  EXPECT_EQ(heard.load(), before) << "an ended subscription hears nothing";
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
-    ProcessStoreContract, NegotiationReadsBackEveryFieldAtVersionOne,
-    TransferReadsBackEveryFieldAtVersionOne, AgreementReadsBackEveryField, UnknownIdsReadAsNothing,
-    DuplicateCreateConflictsAndKeepsTheFirst, NegotiationUpdateSwapsAndCountsVersions,
-    TransferUpdateSwapsAndCountsVersions, StaleVersionConflictsAndChangesNothing,
-    UpdateOfAnUnknownProcessIsNotFound, FixedFieldsCannotChangeButTheCounterpartyPidIsLearnedOnce,
+    ProcessStoreContract, SubscribersHearOfEveryChangeBeforeItReturns,
+    NegotiationReadsBackEveryFieldAtVersionOne, TransferReadsBackEveryFieldAtVersionOne,
+    AgreementReadsBackEveryField, UnknownIdsReadAsNothing, DuplicateCreateConflictsAndKeepsTheFirst,
+    NegotiationUpdateSwapsAndCountsVersions, TransferUpdateSwapsAndCountsVersions,
+    StaleVersionConflictsAndChangesNothing, UpdateOfAnUnknownProcessIsNotFound,
+    FixedFieldsCannotChangeButTheCounterpartyPidIsLearnedOnce,
     InvalidRecordsAreRejectedAndNothingIsStored, RetiringKeepsTheFirstRetirement,
     AgreementsForAssetAreValidOnesNewestFirst, TransfersForAgreementAreNewestFirst,
     TwoThreadsSwappingOneVersionExactlyOneWins, ConcurrentReadModifyWriteLosesNoUpdate);

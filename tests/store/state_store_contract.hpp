@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -278,6 +279,31 @@ TYPED_TEST_P(StateStoreContract, SubscribersHearOfCommitsThatChangeAspects) {
   EXPECT_EQ(calls, after_unsubscribe) << "a call after the subscription ended";
 }
 
+// A twin taken from a partner must reach a reader that keeps twins in memory, though no aspect
+// changed; a twin written again unchanged is no change.
+TYPED_TEST_P(StateStoreContract, SubscribersHearOfCommitsThatChangeOnlyATwin) {
+  std::atomic<int> calls{0};
+  auto subscription = this->store_->onChange([&calls] { ++calls; });
+  SyncBatch batch = batchFor("erp", "s");
+  batch.twins = {this->twin("a", {"BPNL000000000OEM", "BPNL0000000OEM2"})};
+  batch.aspects = {{"a", kSerialPart, "1"}};
+  EXPECT_EQ(this->commitOk(batch).twins_changed, 0U) << "a new twin is no change";
+  for (int i = 0; i < 200 && !this->store_->hearsEveryChange(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(this->store_->hearsEveryChange());
+
+  batch.aspects.clear();
+  EXPECT_EQ(this->commitOk(batch).twins_changed, 0U) << "the same twin again";
+  const int before = calls.load();
+  batch.twins = {this->twin("a", {"BPNL000000000OEM"})};
+  EXPECT_EQ(this->commitOk(batch).twins_changed, 1U);
+  for (int i = 0; i < 200 && calls.load() == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(calls.load(), before) << "no call after a commit that changed only a twin";
+}
+
 TYPED_TEST_P(StateStoreContract, WithdrawalIsInTheChangeFeedAndUpsertRevives) {
   SyncBatch batch = batchFor("erp", "s");
   batch.twins = {this->twin("a")};
@@ -523,9 +549,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     ABatchOfMegabytesSurvivesByteForByte, UnchangedPayloadKeepsItsChangeSequence,
     ChangedPayloadMovesToTheEndOfTheChangeFeed, LatestChangeIsTheLastListedOne,
     ChangesAreThoseOfThePartnersTwinsAndTheAskedAspects, SubscribersHearOfCommitsThatChangeAspects,
-    WithdrawalIsInTheChangeFeedAndUpsertRevives, TwinUpsertReplacesAssetIdsAndVisibility,
-    WatermarkIsKeptPerSourceAndStream, QuarantineCountsRepeatsAndClearsFixedRows,
-    AspectOfUnknownTwinIsQuarantinedNotStored,
+    SubscribersHearOfCommitsThatChangeOnlyATwin, WithdrawalIsInTheChangeFeedAndUpsertRevives,
+    TwinUpsertReplacesAssetIdsAndVisibility, WatermarkIsKeptPerSourceAndStream,
+    QuarantineCountsRepeatsAndClearsFixedRows, AspectOfUnknownTwinIsQuarantinedNotStored,
     ABatchOfMostlyNewKeysStillUpdatesTheStoredOnesAmongIt,
     RowQuarantinedAgainInTheBatchThatClearsItStaysQuarantined);
 

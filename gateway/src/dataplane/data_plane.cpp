@@ -10,6 +10,7 @@
 #include "cxgw/core/ids.hpp"
 #include "cxgw/core/json_text.hpp"
 #include "cxgw/core/logging.hpp"
+#include "cxgw/gateway/dataplane/twin_record_cache.hpp"
 #include "cxgw/gateway/dsp/dsp_state_machines.hpp"
 #include "cxgw/gateway/dsp/offered_assets.hpp"
 #include "cxgw/gateway/http/https_url.hpp"
@@ -62,13 +63,14 @@ HttpResponse oauthError(std::string_view error, std::string_view description) {
 
 struct DataPlane::Impl {
   Impl(DataPlaneSettings s, const std::vector<schemas::AspectUrn>& aspects, Dependencies d)
-      : settings(std::move(s)), deps(std::move(d)) {
+      : settings(std::move(s)), deps(std::move(d)), twins(deps.state) {
     for (const auto& urn : aspects)
       aspect_by_asset.emplace(dsp::aspectAssetId(urn), urn.toString());
   }
 
   const DataPlaneSettings settings;
   Dependencies deps;
+  TwinRecordCache twins;
   std::map<std::string, std::string> aspect_by_asset;  // asset id -> aspect URN
 
   AsyncHandler onWorkers(HttpResponse (Impl::*handle)(const HttpRequest&)) {
@@ -113,7 +115,7 @@ struct DataPlane::Impl {
       r.reason = "asset " + asset_id + " is no aspect model on offer";
       return refuse(request, r, &c, twin);
     }
-    auto stored_twin = deps.state.twin(twin);
+    auto stored_twin = twins.twin(twin);
     if (!stored_twin) {
       return refuse(request, EdrRefusal::storeDown(stored_twin.error()), &c, twin);
     }

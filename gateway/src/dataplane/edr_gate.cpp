@@ -17,6 +17,12 @@ HttpResponse EdrRefusal::toResponse(const HttpRequest& request) const {
   return response;
 }
 
+EdrGate::EdrGate(Dependencies dependencies)
+    : deps_(std::move(dependencies)),
+      records_(std::make_unique<ProcessRecordCache>(deps_.processes)) {}
+
+EdrGate::~EdrGate() = default;
+
 EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_id,
                             std::string_view twin_id) const {
   EdrAdmission admission;
@@ -40,12 +46,12 @@ EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_i
         {403, "forbidden", "the access token is for another asset",
          "token for asset " + claims.asset_id + ", request for " + std::string(asset_id)});
   }
-  auto transfer = deps_.processes.transfer(claims.transfer_process_id);
+  auto transfer = records_->transfer(claims.transfer_process_id);
   if (!transfer) return refused(EdrRefusal::storeDown(transfer.error()));
   if (const auto why = revoked(transfer.value(), claims)) {
     return refused({401, "unauthorized", "the access token has been revoked", *why});
   }
-  auto agreement = deps_.processes.agreement(claims.agreement_id);
+  auto agreement = records_->agreement(claims.agreement_id);
   if (!agreement) return refused(EdrRefusal::storeDown(agreement.error()));
   if (!agreement.value()) {
     return refused({401, "unauthorized", "the access token has been revoked",

@@ -11,6 +11,10 @@
 // them wins; the others get kConflict. updated_at comes from the database server's clock, one
 // clock for all replicas.
 //
+// Every update or delete of a transfer or an agreement, by any replica or in SQL, sends NOTIFY
+// cxgw_process_changes on commit (triggers of migration 6). onChange() LISTENs on a connection
+// of its own (from the first subscription on); hearsEveryChange() is true while it does.
+//
 // Calls share a pool of up to `connections` connections, each serving one call at a time; a
 // call waits for a free one. A broken connection is dropped and a new one opened on a later
 // call. Every connection bounds its waits for locks (lock_timeout) and its statements

@@ -13,9 +13,9 @@
 // older than every write transaction still running in the cluster (the snapshot's xmin), so a
 // change is listed once nothing can commit before it. The price: an open write transaction (a
 // sync batch, or a session left idle in a transaction) holds the feed back until it ends.
-// A commit that changed aspects sends NOTIFY cxgw_store_changes; onChange() LISTENs on a
-// connection of its own (a thread, started by the first subscription) and so hears the commits
-// of every replica.
+// A commit that changed aspects or stored twins sends NOTIFY cxgw_store_changes; onChange()
+// LISTENs on a connection of its own (a thread, started by the first subscription) and so hears
+// the commits of every replica; hearsEveryChange() is true while it does.
 //
 // Every read is one statement in autocommit, on one of `read_connections` pooled connections,
 // so that reads run side by side; counts(), which scans whole tables, has a connection of its

@@ -32,12 +32,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cxgw/core/result.hpp"
+#include "cxgw/store/change_subscription.hpp"
 
 namespace cxgw::store {
 
@@ -139,6 +141,19 @@ class ProcessStore {
   // first; ties in id order. The consumer picks one from the provider it wants (provider_bpn).
   virtual Result<std::vector<ContractAgreementRecord>> agreementsForAsset(
       ProcessRole role, const std::string& asset_id) = 0;
+
+  // For a reader that keeps transfers and agreements in memory. Calls `on_change` after every
+  // committed change of a transfer or an agreement: by this store (from the updating thread,
+  // before the update returns), by another replica on the same database, or by hand in SQL
+  // (from a thread of the store), possibly once for several; and also whenever the store may
+  // have missed telling. The callback must be quick and must not call back into the store or
+  // the subscription. The subscription ends, and no call is running or will follow, when the
+  // returned handle is destroyed.
+  virtual std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) = 0;
+  // True while the subscribers of onChange() hear of every change as it commits; false while
+  // they may not (e.g. the PostgreSQL store before it listens, or while its notification
+  // connection is down). What a reader kept is trustworthy only while this holds.
+  virtual bool hearsEveryChange() const = 0;
 };
 
 // A store in process memory, for tests, demos and a gateway without a database: nothing

@@ -15,8 +15,8 @@
 //   change can still commit at an earlier position. A reader that resumes after the last
 //   position it received therefore misses no change and sees none twice; an aspect changed
 //   again meanwhile is listed once, at its latest position.
-// - onChange() subscribers hear of every commit that changed an aspect (in PostgreSQL: a commit
-//   by any replica sharing the database), soon after it commits.
+// - onChange() subscribers hear of every commit that changed an aspect or a stored twin (in
+//   PostgreSQL: a commit by any replica sharing the database), soon after it commits.
 // - Quarantine entries are keyed by (source, stream, row key); a row quarantined again updates
 //   its entry, and a row that later validates leaves quarantine.
 // - An aspect whose twin does not exist is not stored: it is quarantined (field
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "cxgw/core/result.hpp"
+#include "cxgw/store/change_subscription.hpp"
 #include "cxgw/store/sync_watermark.hpp"
 
 namespace cxgw::store {
@@ -89,6 +90,7 @@ struct SyncBatch {
 struct BatchOutcome {
   size_t aspects_changed = 0;
   size_t aspects_unchanged = 0;
+  size_t twins_changed = 0;  // stored twins whose content changed or that came back; not new ones
   size_t twins_withdrawn = 0;
   size_t quarantined = 0;  // rows quarantined by the batch, orphaned aspects included
 };
@@ -130,12 +132,6 @@ struct ChangeQuery {
   std::optional<std::vector<std::string>> visible_to_any;
   std::vector<std::string> aspect_urns;  // only these aspect models; empty: all
   size_t limit = 100;
-};
-
-// Ends a subscription when destroyed.
-class ChangeSubscription {
- public:
-  virtual ~ChangeSubscription() = default;
 };
 
 struct StoredTwin {
@@ -204,12 +200,16 @@ class StateStore {
   // The position of the newest change that changes({}) can list now ({} for an empty history):
   // where a reader that needs nothing of the past starts, without paging through it.
   virtual Result<ChangePosition> latestChange() = 0;
-  // Calls `on_change` after commits that changed aspects, from a thread of the store's (never
-  // from inside commit()), possibly once for several commits, and also whenever the store may
-  // have missed telling (e.g. after its notification connection was restored). The callback
-  // must be quick and must not call back into the subscription. The subscription ends, and no
-  // call is running or will follow, when the returned handle is destroyed.
+  // Calls `on_change` after commits that changed aspects or stored twins, from a thread of the
+  // store's (never from inside commit()), possibly once for several commits, and also whenever
+  // the store may have missed telling (e.g. after its notification connection was restored). The
+  // callback must be quick and must not call back into the subscription. The subscription ends,
+  // and no call is running or will follow, when the returned handle is destroyed.
   virtual std::unique_ptr<ChangeSubscription> onChange(std::function<void()> on_change) = 0;
+  // True while the subscribers of onChange() hear of every change soon after it commits; false
+  // while they may not (e.g. the PostgreSQL store before it listens, or while its notification
+  // connection is down). What a reader kept is trustworthy only while this holds.
+  virtual bool hearsEveryChange() const = 0;
   // At most query.limit twins that match `query`, ordered by global asset id.
   virtual Result<std::vector<ListedTwin>> visibleTwins(const TwinQuery& query) = 0;
   // Quarantined rows, of one source or (empty) of all, ordered by source, stream and row key.

@@ -91,7 +91,7 @@ class DataPlane {
   struct Dependencies {
     const PartnerAuthenticator& authenticator;  // of token refresh requests
     const EdrGate& gate;
-    store::StateStore& state;  // the twins
+    store::StateStore& state;  // the twins, kept in a TwinRecordCache
     PayloadCache& payloads;    // the aspects, through the cache
     const dtr::TwinVisibility& visibility;
     WorkerPool& workers;

@@ -8,7 +8,8 @@
 //   2. the token is for the asset the request needs, when it needs one            403
 //   3. the token's transfer is a provider transfer of ours, still STARTED, for the token's
 //      partner, agreement and asset: a suspended, completed or terminated transfer revokes its
-//      tokens at once, on every replica, since the state lives in the ProcessStore   401
+//      tokens at once, on every replica, since the state lives in the ProcessStore and the
+//      gateway's copy of it (ProcessRecordCache) is dropped when the store announces a change 401
 //   4. the agreement exists                                                       401
 // permit(), once the caller knows what is asked for:
 //   5. the partner is still one the supplier deals with (partner_claims), and the agreement's
@@ -23,12 +24,14 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "cxgw/core/result.hpp"
 #include "cxgw/gateway/dataplane/edr_token.hpp"
+#include "cxgw/gateway/dataplane/process_record_cache.hpp"
 #include "cxgw/gateway/http/http_message.hpp"
 #include "cxgw/gateway/policy/policy_decision_point.hpp"
 #include "cxgw/store/audit_trail.hpp"
@@ -73,7 +76,9 @@ class EdrGate {
     std::function<std::chrono::system_clock::time_point()> now;
   };
 
-  explicit EdrGate(Dependencies dependencies) : deps_(std::move(dependencies)) {}
+  // Keeps the transfers and agreements it reads in a ProcessRecordCache on `processes`.
+  explicit EdrGate(Dependencies dependencies);
+  ~EdrGate();
 
   // Steps 1 to 4. `asset_id`: the asset the request needs; empty when any asset will do.
   // `twin_id`: the twin the request is about, for the audit record of a refusal.
@@ -99,6 +104,7 @@ class EdrGate {
 
  private:
   Dependencies deps_;
+  std::unique_ptr<ProcessRecordCache> records_;
 };
 
 }  // namespace cxgw::gateway
