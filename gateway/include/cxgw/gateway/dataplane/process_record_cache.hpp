@@ -29,7 +29,7 @@ namespace cxgw::gateway {
 
 struct ProcessRecordCacheSettings {
   std::chrono::milliseconds max_age{1000};
-  size_t max_entries = 10000;
+  size_t max_entries = 1000;  // of each kind; about 2 MB at most
 };
 
 struct ProcessRecordCacheStats {

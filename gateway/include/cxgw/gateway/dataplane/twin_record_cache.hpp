@@ -26,7 +26,7 @@ namespace cxgw::gateway {
 
 struct TwinRecordCacheSettings {
   std::chrono::milliseconds max_age{1000};
-  size_t max_entries = 100000;
+  size_t max_entries = 10000;  // about 5 MB of twins at most
 };
 
 class TwinRecordCache {
