@@ -1,10 +1,10 @@
 #include "cxgw/core/ids.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <cstdint>
 #include <random>
+
+#include "cxgw/core/digest.hpp"
 
 namespace cxgw {
 namespace {
@@ -49,17 +49,11 @@ std::string nameBasedUuid(std::string_view namespace_uuid, std::string_view name
     const int low = hexValue(namespace_uuid[++i]);
     ns[b++] = static_cast<unsigned char>(high * 16 + low);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(context, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(context, ns.data(), ns.size());
-  EVP_DigestUpdate(context, name.data(), name.size());
-  EVP_DigestFinal_ex(context, digest, &size);
-  EVP_MD_CTX_free(context);
+  std::array<unsigned char, 20> digest =
+      sha1({std::string_view(reinterpret_cast<const char*>(ns.data()), ns.size()), name});
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x50);  // version 5
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  return formatUuid(digest);
+  return formatUuid(digest.data());
 }
 
 std::string randomUuid() {

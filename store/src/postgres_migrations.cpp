@@ -210,6 +210,23 @@ CREATE TRIGGER cxgw_transfers_announce AFTER UPDATE OR DELETE OR TRUNCATE ON cxg
 CREATE TRIGGER cxgw_agreements_announce AFTER UPDATE OR DELETE OR TRUNCATE ON cxgw_agreements
   FOR EACH STATEMENT EXECUTE FUNCTION cxgw_announce_process_change();
 )sql"},
+    // The store remembers which twins it has stored, so as not to look each one up again before
+    // writing its aspects (known_twins.hpp). cxgw never deletes a twin; an operator may, in SQL,
+    // and every such statement is counted here, so that a store that remembers forgets.
+    {7, "statements that delete twins are counted", R"sql(
+CREATE TABLE cxgw_twin_deletions (
+  singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  statements bigint NOT NULL
+);
+INSERT INTO cxgw_twin_deletions (statements) VALUES (0);
+CREATE FUNCTION cxgw_count_twin_deletions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE cxgw_twin_deletions SET statements = statements + 1;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER cxgw_twins_count_deletions AFTER DELETE OR TRUNCATE ON cxgw_twins
+  FOR EACH STATEMENT EXECUTE FUNCTION cxgw_count_twin_deletions();
+)sql"},
 };
 
 // Arbitrary constant for pg_advisory_xact_lock while migrating.

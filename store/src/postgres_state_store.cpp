@@ -13,6 +13,7 @@
 #include "change_subscribers.hpp"
 #include "cxgw/core/digest.hpp"
 #include "cxgw/core/logging.hpp"
+#include "known_twins.hpp"
 #include "orphaned_aspect.hpp"
 #include "postgres_connection_pool.hpp"
 #include "postgres_migrations.hpp"
@@ -99,7 +100,8 @@ class PostgresStateStore final : public StateStore {
       pqxx::work tx(*writer);
       BatchOutcome merged;
       std::vector<QuarantineEntry> quarantined = batch.quarantined;
-      if (Status status = mergeContent(tx, batch, quarantined, merged); !status) {
+      BatchTwins twins{known_twins_, {}, {}};
+      if (Status status = mergeContent(tx, batch, twins, quarantined, merged); !status) {
         return status.error();
       }
       // What batches of one stream share (the watermark row, quarantine entries, withdrawn
@@ -116,6 +118,7 @@ class PostgresStateStore final : public StateStore {
         if (Status status = options_.before_commit(); !status) return status.error();
       }
       tx.commit();
+      known_twins_.add(twins.stored, twins.generation);
       countsMayHaveChanged();
       return merged;
     } catch (const std::exception& e) {
@@ -471,9 +474,24 @@ class PostgresStateStore final : public StateStore {
     return order;
   }
 
+  // What a batch knows of stored twins: the store's remembered ones, valid at the generation
+  // the batch read, and the ids the batch finds or makes stored, remembered once it commits.
+  struct BatchTwins {
+    KnownTwins& known;
+    TwinGeneration generation;
+    std::vector<std::string> stored;
+  };
+
+  static TwinGeneration twinGeneration(pqxx::work& tx) {
+    const pqxx::row row =
+        tx.exec1("SELECT 'cxgw_twins'::regclass::oid::bigint, statements FROM cxgw_twin_deletions");
+    return TwinGeneration{row[0].as<int64_t>(), row[1].as<int64_t>()};
+  }
+
   // New twins are copied straight into cxgw_twins; changed or withdrawn ones are updated
   // from staging; unchanged ones (same hash) are not written at all.
-  static Status mergeTwins(pqxx::work& tx, const std::vector<Twin>& twins, BatchOutcome& outcome) {
+  static Status mergeTwins(pqxx::work& tx, const std::vector<Twin>& twins, BatchTwins& known,
+                           BatchOutcome& outcome) {
     std::vector<TwinRow> rows;
     std::vector<std::string> ids;
     for (size_t i : lastOccurrences(twins, [](const Twin& t) { return t.global_asset_id; })) {
@@ -482,6 +500,7 @@ class PostgresStateStore final : public StateStore {
       ids.push_back(twins[i].global_asset_id);
       rows.push_back(std::move(row).value());
     }
+    known.stored.insert(known.stored.end(), ids.begin(), ids.end());
     if (!sampleStored(tx,
                       "SELECT EXISTS (SELECT 1 FROM cxgw_twins "
                       "WHERE global_asset_id = ANY ($1::text[]))",
@@ -533,24 +552,44 @@ class PostgresStateStore final : public StateStore {
   };
 
   static StoredAspectKeys lookUpAspects(
-      pqxx::transaction_base& tx,
-      const std::map<std::string, std::vector<std::string>>& ids_by_urn) {
+      pqxx::transaction_base& tx, const std::map<std::string, std::vector<std::string>>& ids_by_urn,
+      BatchTwins& twins) {
     StoredAspectKeys found;
     for (const auto& [urn, ids] : ids_by_urn) {
+      // Ids of known twins need no twin probe: only their stored aspect is read.
+      std::vector<std::string> of_known, of_unknown;
+      const std::vector<bool> known = twins.known.known(ids);
+      for (size_t i = 0; i < ids.size(); ++i) (known[i] ? of_known : of_unknown).push_back(ids[i]);
+      if (!of_known.empty()) {
+        for (const auto& row :
+             tx.exec_params("SELECT a.global_asset_id, a.content_hash, a.withdrawn "
+                            "FROM unnest($1::text[]) u(id) "
+                            "JOIN cxgw_aspects a ON a.global_asset_id = u.id AND a.aspect_urn = $2",
+                            arrayLiteral(of_known), urn)) {
+          found.stored.emplace(std::make_pair(row[0].as<std::string>(), urn),
+                               std::make_pair(row[1].as<std::string>(), row[2].as<bool>()));
+        }
+      }
+      if (of_unknown.empty()) continue;
+      std::set<std::string> missing;
       for (const auto& row : tx.exec_params(
                "SELECT u.id, t.global_asset_id IS NULL, a.content_hash, a.withdrawn "
                "FROM unnest($1::text[]) u(id) "
                "LEFT JOIN cxgw_twins t ON t.global_asset_id = u.id "
                "LEFT JOIN cxgw_aspects a ON a.global_asset_id = u.id AND a.aspect_urn = $2 "
                "WHERE t.global_asset_id IS NULL OR a.global_asset_id IS NOT NULL",
-               arrayLiteral(ids), urn)) {
+               arrayLiteral(of_unknown), urn)) {
         auto key = std::make_pair(row[0].as<std::string>(), urn);
         if (row[1].as<bool>()) {
+          missing.insert(key.first);
           found.orphaned.insert(std::move(key));
         } else {
           found.stored.emplace(std::move(key),
                                std::make_pair(row[2].as<std::string>(), row[3].as<bool>()));
         }
+      }
+      for (std::string& id : of_unknown) {
+        if (missing.count(id) == 0) twins.stored.push_back(std::move(id));
       }
     }
     return found;
@@ -558,17 +597,26 @@ class PostgresStateStore final : public StateStore {
 
   // The first-load variant: only the missing twins, as if no aspect of the batch were stored.
   static StoredAspectKeys lookUpTwinsOnly(
-      pqxx::transaction_base& tx,
-      const std::map<std::string, std::vector<std::string>>& ids_by_urn) {
+      pqxx::transaction_base& tx, const std::map<std::string, std::vector<std::string>>& ids_by_urn,
+      BatchTwins& twins) {
     std::vector<std::string> ids;
-    for (const auto& [urn, of_urn] : ids_by_urn)
-      ids.insert(ids.end(), of_urn.begin(), of_urn.end());
+    for (const auto& [urn, of_urn] : ids_by_urn) {
+      const std::vector<bool> known = twins.known.known(of_urn);
+      for (size_t i = 0; i < of_urn.size(); ++i) {
+        if (!known[i]) ids.push_back(of_urn[i]);
+      }
+    }
     std::set<std::string> missing;
-    for (const auto& row : tx.exec_params(
-             "SELECT u.id FROM unnest($1::text[]) u(id) "
-             "WHERE NOT EXISTS (SELECT 1 FROM cxgw_twins t WHERE t.global_asset_id = u.id)",
-             arrayLiteral(ids))) {
-      missing.insert(row[0].as<std::string>());
+    if (!ids.empty()) {
+      for (const auto& row : tx.exec_params(
+               "SELECT u.id FROM unnest($1::text[]) u(id) "
+               "WHERE NOT EXISTS (SELECT 1 FROM cxgw_twins t WHERE t.global_asset_id = u.id)",
+               arrayLiteral(ids))) {
+        missing.insert(row[0].as<std::string>());
+      }
+    }
+    for (std::string& id : ids) {
+      if (missing.count(id) == 0) twins.stored.push_back(std::move(id));
     }
     StoredAspectKeys found;
     for (const auto& [urn, of_urn] : ids_by_urn) {
@@ -584,7 +632,8 @@ class PostgresStateStore final : public StateStore {
   // from staging with a new change sequence, unchanged ones not written. Aspects of unknown
   // twins are added to `orphans`.
   static void mergeAspects(pqxx::work& tx, const std::vector<AspectPayload>& aspects,
-                           std::vector<QuarantineEntry>& orphans, BatchOutcome& outcome) {
+                           BatchTwins& twins, std::vector<QuarantineEntry>& orphans,
+                           BatchOutcome& outcome) {
     const std::vector<size_t> latest = lastOccurrences(
         aspects, [](const AspectPayload& a) { return a.global_asset_id + '\x1f' + a.aspect_urn; });
     std::map<std::string, std::vector<std::string>> ids_by_urn;
@@ -600,16 +649,18 @@ class PostgresStateStore final : public StateStore {
                       sample_ids, sample_urns)) {
       std::vector<QuarantineEntry> new_orphans;
       BatchOutcome new_outcome;
+      const size_t stored_before = twins.stored.size();
       if (copiedAsNew(tx, [&](pqxx::transaction_base& sub) {
-            writeAspects(sub, aspects, latest, lookUpTwinsOnly(sub, ids_by_urn), new_orphans,
+            writeAspects(sub, aspects, latest, lookUpTwinsOnly(sub, ids_by_urn, twins), new_orphans,
                          new_outcome);
           })) {
         orphans.insert(orphans.end(), new_orphans.begin(), new_orphans.end());
         outcome.aspects_changed += new_outcome.aspects_changed;
         return;
       }
+      twins.stored.resize(stored_before);  // found again by the lookup below
     }
-    writeAspects(tx, aspects, latest, lookUpAspects(tx, ids_by_urn), orphans, outcome);
+    writeAspects(tx, aspects, latest, lookUpAspects(tx, ids_by_urn, twins), orphans, outcome);
   }
 
   static void writeAspects(pqxx::transaction_base& tx, const std::vector<AspectPayload>& aspects,
@@ -662,7 +713,7 @@ class PostgresStateStore final : public StateStore {
   }
 
   // The batch's twins and aspects; aspects of missing twins are added to `quarantined`.
-  static Status mergeContent(pqxx::work& tx, const SyncBatch& batch,
+  static Status mergeContent(pqxx::work& tx, const SyncBatch& batch, BatchTwins& twins,
                              std::vector<QuarantineEntry>& quarantined, BatchOutcome& outcome) {
     // Every statement touches a batch's worth of keys: index probes, never a scan of the
     // stored twins or aspects, whatever the planner estimates for an array or a staging table.
@@ -672,10 +723,13 @@ class PostgresStateStore final : public StateStore {
     tx.exec0(
         "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
         "SET LOCAL lock_timeout = '60s'");
+    if (batch.twins.empty() && batch.aspects.empty()) return {};
+    twins.generation = twinGeneration(tx);
+    twins.known.enter(twins.generation);
     if (!batch.twins.empty()) {
-      if (Status status = mergeTwins(tx, batch.twins, outcome); !status) return status;
+      if (Status status = mergeTwins(tx, batch.twins, twins, outcome); !status) return status;
     }
-    if (!batch.aspects.empty()) mergeAspects(tx, batch.aspects, quarantined, outcome);
+    if (!batch.aspects.empty()) mergeAspects(tx, batch.aspects, twins, quarantined, outcome);
     return {};
   }
 
@@ -766,6 +820,8 @@ class PostgresStateStore final : public StateStore {
   // so that the reads of the data plane never wait behind them.
   PostgresConnectionPool counts_{options_.connection_string, 1};
   CountsMemo counts_memo_;
+  // At most 2,000,000 twins, 64 MB.
+  KnownTwins known_twins_{2'000'000};
   // A commit runs on a writer with its own staging tables.
   static constexpr size_t kWriters = 2;
   PostgresConnectionPool writers_{options_.connection_string, kWriters, [](pqxx::connection& c) {

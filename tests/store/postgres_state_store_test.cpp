@@ -1,11 +1,13 @@
 #include "cxgw/store/postgres_state_store.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <future>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "cxgw/core/ids.hpp"
 #include "store/state_store_contract.hpp"
 #include "support/postgres_cluster.hpp"
 
@@ -32,6 +34,17 @@ struct PostgresStore : testing::PostgresTestSuite {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StateStoreContract, PostgresStore);
 
 using PostgresStateStore = PostgresStore;
+
+constexpr const char* kNamespace = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+constexpr const char* kUrnA = "urn:samm:x.y:1.0.0#A";
+constexpr const char* kUrnB = "urn:samm:x.y:1.0.0#B";
+
+void sql(const std::string& statement) {
+  pqxx::connection connection(testing::PostgresTestSuite::connectionString());
+  pqxx::work tx(connection);
+  tx.exec0(statement);
+  tx.commit();
+}
 
 TEST_F(PostgresStateStore, FailureBeforeCommitLosesNothingAndDuplicatesNothing) {
   bool fail = true;
@@ -224,6 +237,96 @@ TEST_F(PostgresStateStore, UpgradeFromVersion1KeepsTwinsTheirAssetIdsAndVisibili
   auto next = upgraded->aspect("urn:uuid:b", "urn:x#A");
   ASSERT_TRUE(next.ok() && next.value());
   EXPECT_EQ(next.value()->change_sequence, 2);
+}
+
+// The store remembers the twins it has stored, so as not to look each one up again before it
+// writes their aspects. Twins deleted in SQL by an operator (cxgw never deletes one) must be
+// forgotten: an aspect of a twin that is gone is quarantined, not stored.
+TEST_F(PostgresStateStore, ATwinDeletedInSqlIsNoLongerTakenForStored) {
+  auto store = create();
+  ASSERT_NE(store, nullptr);
+  const std::string x = "urn:uuid:" + nameBasedUuid(kNamespace, "x");
+  const std::string y = "urn:uuid:" + nameBasedUuid(kNamespace, "y");
+  const Twin twin_x{x, "x", "PartInstance", {}, {"BPNL000000000OEM"}};
+  const Twin twin_y{y, "y", "PartInstance", {}, {"BPNL000000000OEM"}};
+  SyncBatch twins = batchFor("erp", "twins");
+  twins.twins = {twin_x, twin_y};
+  twins.aspects = {{x, kUrnA, "x1", "k=x"}};
+  ASSERT_TRUE(store->commit(twins).ok());
+
+  // Both twins are stored, and known: aspects of them are written (a stored key and a new one).
+  SyncBatch aspects = batchFor("erp", "aspects");
+  aspects.aspects = {{x, kUrnA, "x2", "k=x"}, {y, kUrnA, "y1", "k=y"}};
+  auto outcome = store->commit(aspects);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome.value().aspects_changed, 2U);
+  EXPECT_EQ(outcome.value().quarantined, 0U);
+
+  sql("DELETE FROM cxgw_twins WHERE global_asset_id = '" + x + "'");
+  SyncBatch after_delete = batchFor("erp", "aspects");
+  after_delete.aspects = {{x, kUrnA, "x3", "k=x"}};
+  outcome = store->commit(after_delete);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome.value().aspects_changed, 0U);
+  EXPECT_EQ(outcome.value().quarantined, 1U) << "an aspect of a deleted twin was stored";
+
+  // A new aspect key goes the way of a first load, which checks only the twins.
+  sql("TRUNCATE cxgw_twins");
+  SyncBatch after_truncate = batchFor("erp", "aspects");
+  after_truncate.aspects = {{y, kUrnB, "y2", "k=y"}};
+  outcome = store->commit(after_truncate);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome.value().aspects_changed, 0U);
+  EXPECT_EQ(outcome.value().quarantined, 1U) << "an aspect of a truncated twin was stored";
+  auto stored = store->aspect(y, kUrnB);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(stored.value().has_value());
+}
+
+// Only a commit makes a twin stored: the twins of a batch that failed are not remembered.
+TEST_F(PostgresStateStore, TwinsOfABatchThatDidNotCommitAreNotTakenForStored) {
+  bool fail = true;
+  auto opened =
+      openPostgresStateStore({connectionString(), [&fail]() -> Status {
+                                if (!fail) return {};
+                                return Error{ErrorCode::kUnavailable, "injected", "", "", 0};
+                              }});
+  ASSERT_TRUE(opened.ok()) << opened.error().describe();
+  StateStore& store = *opened.value();
+  const std::string x = "urn:uuid:" + nameBasedUuid(kNamespace, "x");
+  SyncBatch twins = batchFor("erp", "twins");
+  twins.twins = {Twin{x, "x", "PartInstance", {}, {"BPNL000000000OEM"}}};
+  twins.aspects = {{x, kUrnA, "x1", "k=x"}};
+  ASSERT_FALSE(store.commit(twins).ok());
+
+  fail = false;
+  SyncBatch aspects = batchFor("erp", "aspects");
+  aspects.aspects = {{x, kUrnB, "x2", "k=x"}};
+  auto outcome = store.commit(aspects);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome.value().aspects_changed, 0U);
+  EXPECT_EQ(outcome.value().quarantined, 1U);
+}
+
+// The store keeps twin ids as 16-byte UUIDs, so it must not take one spelling of an id for
+// another: to the store, upper- and lower-case hex digits are different ids.
+TEST_F(PostgresStateStore, AnIdSpelledInUpperCaseIsNotTakenForItsLowerCaseTwin) {
+  auto store = create();
+  ASSERT_NE(store, nullptr);
+  const std::string lower = "urn:uuid:" + nameBasedUuid(kNamespace, "x");
+  std::string upper = lower;
+  for (size_t i = std::string("urn:uuid:").size(); i < upper.size(); ++i) {
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+  }
+  ASSERT_NE(upper, lower);
+  SyncBatch twins = batchFor("erp", "twins");
+  twins.twins = {Twin{upper, "x", "PartInstance", {}, {"BPNL000000000OEM"}}};
+  ASSERT_TRUE(store->commit(twins).ok());
+  SyncBatch aspects = batchFor("erp", "aspects");
+  aspects.aspects = {{lower, kUrnA, "x1", "k=x"}};
+  auto outcome = store->commit(aspects);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome.value().quarantined, 1U);
 }
 
 TEST_F(PostgresStateStore, AssetIdNameWithEqualsSignIsRejected) {

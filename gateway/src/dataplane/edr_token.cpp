@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cerrno>
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "cxgw/core/base64url.hpp"
+#include "cxgw/core/digest.hpp"
 #include "cxgw/core/json_text.hpp"
 
 namespace cxgw::gateway {
@@ -92,16 +94,6 @@ Error opensslFailure(const std::string& what) {
   return Error{ErrorCode::kTlsError, what + ": " + takeOpenSslError(), "", "", 0};
 }
 
-std::string sha256(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    ERR_clear_error();
-    return {};
-  }
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
 std::optional<std::string> coordinate(const EVP_PKEY* pkey, const char* name) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) return std::nullopt;
@@ -154,9 +146,9 @@ Result<std::shared_ptr<const EdrSigningKey::Key>> wrapKey(KeyPtr pkey, const std
   // RFC 7638 section 3.2: the required members in lexicographic order, no whitespace.
   const std::string thumbprint_input =
       R"({"crv":"P-256","kty":"EC","x":")" + key->x + R"(","y":")" + key->y + R"("})";
-  const std::string digest = sha256(thumbprint_input);
-  if (digest.empty()) return opensslFailure(origin + ": SHA-256");
-  key->kid = base64UrlEncode(digest);
+  const std::array<unsigned char, 32> digest = sha256(thumbprint_input);
+  key->kid = base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   key->encoded_header =
       base64UrlEncode(R"({"alg":"ES256","typ":"JWT","kid":)" + json::quote(key->kid) + "}");
   key->pkey = pkey.release();

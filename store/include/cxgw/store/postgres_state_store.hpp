@@ -6,7 +6,10 @@
 // cxgw_schema_migrations. A commit runs in one transaction with its watermark: it reads the
 // stored content hashes of the batch's twins and aspects (one index lookup per key), copies new
 // rows straight into their tables with COPY, updates changed ones from a COPY-filled staging
-// table, and leaves unchanged ones alone.
+// table, and leaves unchanged ones alone. An aspect is written only when its twin is stored;
+// the store remembers the twins its commits stored or found (up to 2,000,000 of them, 64 MB at
+// most) and looks up only the others, and forgets them all when an operator deletes twins in
+// SQL (a trigger counts such statements, and every batch reads the count).
 //
 // Change feed: every aspect change records the id of its transaction (change_commit, xid8);
 // changes() orders by (change_commit, change_sequence) and lists only changes of transactions
