@@ -18,9 +18,13 @@ Error storeError(Error error) {
 
 }  // namespace
 
-Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config) {
+Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config,
+                                                               size_t remembered_twins) {
   if (config.store.backend == StoreBackend::kMemory) return store::createMemoryStateStore();
-  auto opened = store::openPostgresStateStore({config.store.postgres_connection, {}});
+  store::PostgresStateStoreOptions options;
+  options.connection_string = config.store.postgres_connection;
+  options.remembered_twins = remembered_twins;
+  auto opened = store::openPostgresStateStore(std::move(options));
   if (!opened) return storeError(opened.error());
   return std::move(opened).value();
 }

@@ -2,6 +2,7 @@
 // Builds the components a subcommand needs from the gateway configuration. app/ is the only
 // place that wires components together (ARCHITECTURE.md).
 
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -14,8 +15,16 @@
 
 namespace cxgw::app {
 
+// How many stored twins a PostgreSQL store remembers so as not to look them up again while
+// syncing (16 bytes each, at most twice that while its table grows): many for `cxgw sync`, a
+// batch job whose memory is returned when it ends; few for `cxgw serve`, which runs for months
+// and mostly syncs a few changed rows at a time.
+inline constexpr size_t kSyncRememberedTwins = 2'000'000;
+inline constexpr size_t kServeRememberedTwins = 100'000;
+
 // The store the configuration names (memory, or PostgreSQL with migrations applied).
-Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config);
+Result<std::unique_ptr<store::StateStore>> openConfiguredStore(const GatewayConfig& config,
+                                                               size_t remembered_twins);
 
 // The DSP process store the configuration names (memory, or PostgreSQL with migrations).
 Result<std::unique_ptr<store::ProcessStore>> openConfiguredProcessStore(

@@ -60,7 +60,7 @@ int runServe(const std::filesystem::path& config_file) {
     }
     policy_library = std::move(watcher).value();
   }
-  auto store = openConfiguredStore(config);
+  auto store = openConfiguredStore(config, kServeRememberedTwins);
   if (!store) {
     logError("cannot open the store", {{"error", store.error().describe()}});
     std::cerr << "cxgw: store: " << store.error().describe() << "\n";

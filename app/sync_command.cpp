@@ -106,7 +106,7 @@ int runSync(const std::filesystem::path& config_file, bool full, bool report) {
     std::cerr << "cxgw: schema error: " << schemas.error().describe() << "\n";
     return 2;
   }
-  auto store = openConfiguredStore(*config);
+  auto store = openConfiguredStore(*config, kSyncRememberedTwins);
   if (!store) {
     std::cerr << "cxgw: store: " << store.error().describe() << "\n";
     return 1;

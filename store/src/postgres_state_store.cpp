@@ -820,8 +820,7 @@ class PostgresStateStore final : public StateStore {
   // so that the reads of the data plane never wait behind them.
   PostgresConnectionPool counts_{options_.connection_string, 1};
   CountsMemo counts_memo_;
-  // At most 2,000,000 twins, 64 MB.
-  KnownTwins known_twins_{2'000'000};
+  KnownTwins known_twins_{options_.remembered_twins};
   // A commit runs on a writer with its own staging tables.
   static constexpr size_t kWriters = 2;
   PostgresConnectionPool writers_{options_.connection_string, kWriters, [](pqxx::connection& c) {

@@ -7,8 +7,8 @@
 // stored content hashes of the batch's twins and aspects (one index lookup per key), copies new
 // rows straight into their tables with COPY, updates changed ones from a COPY-filled staging
 // table, and leaves unchanged ones alone. An aspect is written only when its twin is stored;
-// the store remembers the twins its commits stored or found (up to 2,000,000 of them, 64 MB at
-// most) and looks up only the others, and forgets them all when an operator deletes twins in
+// the store remembers the twins its commits stored or found (options.remembered_twins of
+// them) and looks up only the others, and forgets them all when an operator deletes twins in
 // SQL (a trigger counts such statements, and every batch reads the count).
 //
 // Change feed: every aspect change records the id of its transaction (change_commit, xid8);
@@ -49,6 +49,10 @@ struct PostgresStateStoreOptions {
   // Connections that serve reads (the data plane, the registry, the change feed) side by
   // side; a read waits for a free one. Commits and counts have connections of their own.
   size_t read_connections = 4;
+  // How many stored twins the store remembers (16 bytes each, twice that while its table
+  // grows), so that writing their aspects needs no lookup of the twin; the others are looked
+  // up. 0 remembers none.
+  size_t remembered_twins = 2'000'000;
 };
 
 // Connects, applies pending migrations and returns the store.
