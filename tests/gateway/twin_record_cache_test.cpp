@@ -45,7 +45,8 @@ TEST(TwinRecordCache, ServesFromMemoryAfterTheFirstReadAndDropsWhatChanged) {
   TwinRecordCache cache(*store, {1h, 100});
   EXPECT_EQ(partnersOf(cache, "a"), "BPNL000000000OEM,BPNL0000000OEM2");
   EXPECT_EQ(partnersOf(cache, "a"), "BPNL000000000OEM,BPNL0000000OEM2");
-  EXPECT_EQ(cache.hits(), 1U);
+  EXPECT_EQ(cache.stats().hits, 1U);
+  EXPECT_EQ(cache.stats().misses, 1U);
 
   commit(*store, "a", {"BPNL000000000OEM"});
   // The memory store tells its subscribers right after the commit, on the committing thread.
@@ -75,7 +76,7 @@ TEST_F(TwinRecordCacheOnPostgres, ATwinTakenFromAPartnerOnAnotherReplicaIsDroppe
   ASSERT_TRUE(serving.value()->hearsEveryChange());
   EXPECT_EQ(partnersOf(cache, "a"), "BPNL000000000OEM,BPNL0000000OEM2");
   EXPECT_EQ(partnersOf(cache, "a"), "BPNL000000000OEM,BPNL0000000OEM2");
-  ASSERT_EQ(cache.hits(), 1U);
+  ASSERT_EQ(cache.stats().hits, 1U);
 
   commit(*syncing.value(), "a", {"BPNL000000000OEM"});  // the payload is unchanged
   std::string partners;

@@ -29,11 +29,8 @@ Result<std::optional<store::StoredTwin>> TwinRecordCache::twin(const std::string
       [&] { return impl_->store.hearsEveryChange(); });
 }
 
-uint64_t TwinRecordCache::hits() const {
-  return impl_->twins.hits();
-}
-uint64_t TwinRecordCache::misses() const {
-  return impl_->twins.misses();
+TwinRecordCacheStats TwinRecordCache::stats() const {
+  return {impl_->twins.hits(), impl_->twins.misses()};
 }
 
 }  // namespace cxgw::gateway

@@ -29,6 +29,11 @@ struct TwinRecordCacheSettings {
   size_t max_entries = 10000;  // about 5 MB of twins at most
 };
 
+struct TwinRecordCacheStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+};
+
 class TwinRecordCache {
  public:
   TwinRecordCache(store::StateStore& store, TwinRecordCacheSettings settings = {});
@@ -39,8 +44,7 @@ class TwinRecordCache {
   // As store::StateStore::twin() gives it, from memory when kept.
   Result<std::optional<store::StoredTwin>> twin(const std::string& global_asset_id);
 
-  uint64_t hits() const;
-  uint64_t misses() const;
+  TwinRecordCacheStats stats() const;
 
   struct Impl;
 
