@@ -39,6 +39,10 @@ Result<AuditRecord> AuditTrail::append(const AuditEntry& entry) {
   return std::move(records.value().front());
 }
 
+void AuditTrail::appendThen(std::vector<AuditEntry> entries, AppendDone done) {
+  done(append(entries));
+}
+
 Status validateAuditEntry(const AuditEntry& entry, size_t index) {
   if (std::find(std::begin(kAuditScopes), std::end(kAuditScopes), entry.scope) ==
       std::end(kAuditScopes)) {

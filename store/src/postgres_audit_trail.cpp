@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <iterator>
 #include <limits>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "array_literal.hpp"
 #include "cxgw/core/timestamp.hpp"
@@ -70,41 +72,55 @@ class PostgresAuditTrail final : public AuditTrail {
     } catch (const std::exception& e) {
       return trailError(e);
     }
+    committer_ = std::thread([this] { commitQueued(); });
     return {};
   }
 
+  ~PostgresAuditTrail() override {
+    {
+      std::lock_guard lock(queue_mutex_);
+      stopping_ = true;
+    }
+    queued_.notify_one();
+    if (committer_.joinable()) committer_.join();
+  }
+
   using AuditTrail::append;
-  // Group commit: the caller that finds no commit running writes the entries of every caller
-  // waiting at that moment in one transaction, while later callers queue for the next one.
-  // Each caller returns once its own entries are committed, with its own records.
   Result<std::vector<AuditRecord>> append(const std::vector<AuditEntry>& entries) override {
+    // Shared with the callback, so that the promise outlives its set_value() on the committer.
+    auto outcome = std::make_shared<std::promise<Result<std::vector<AuditRecord>>>>();
+    auto stored = outcome->get_future();
+    appendThen(entries, [outcome](Result<std::vector<AuditRecord>> records) {
+      outcome->set_value(std::move(records));
+    });
+    return stored.get();
+  }
+
+  // Group commit: the committer thread writes the entries of every append queued at that moment
+  // in one transaction, while later appends queue for the next one.
+  void appendThen(std::vector<AuditEntry> entries, AppendDone done) override {
     for (size_t i = 0; i < entries.size(); ++i) {
-      if (Status status = validateAuditEntry(entries[i], i); !status) return status.error();
-    }
-    if (entries.empty()) return std::vector<AuditRecord>();
-    Pending mine{&entries};
-    std::unique_lock lock(queue_mutex_);
-    queue_.push_back(&mine);
-    while (!mine.done) {
-      if (committing_) {
-        committed_.wait(lock);
-        continue;
+      if (Status status = validateAuditEntry(entries[i], i); !status) {
+        done(status.error());
+        return;
       }
-      committing_ = true;
-      std::vector<Pending*> group;
-      group.swap(queue_);
-      lock.unlock();
-      try {
-        commitGroup(group);
-      } catch (const std::exception& e) {  // out of memory: fail the group, never the queue
-        for (Pending* pending : group) pending->outcome = trailError(e);
-      }
-      lock.lock();
-      for (Pending* pending : group) pending->done = true;
-      committing_ = false;
-      committed_.notify_all();
     }
-    return std::move(mine.outcome);
+    if (entries.empty()) {
+      done(std::vector<AuditRecord>());
+      return;
+    }
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (!stopping_) {
+        queue_.push_back({std::move(entries), std::move(done)});
+        done = nullptr;
+      }
+    }
+    if (done) {
+      done(Error{ErrorCode::kUnavailable, "the audit trail is closing", "", "", 0});
+      return;
+    }
+    queued_.notify_one();
   }
 
   Result<std::vector<AuditRecord>> query(const AuditQuery& query) override {
@@ -197,31 +213,57 @@ class PostgresAuditTrail final : public AuditTrail {
   }
 
  private:
-  // One caller's entries, waiting for a commit.
+  // One append's entries, waiting for a commit.
   struct Pending {
-    const std::vector<AuditEntry>* entries;
-    Result<std::vector<AuditRecord>> outcome = std::vector<AuditRecord>();
-    bool done = false;
+    std::vector<AuditEntry> entries;
+    AppendDone done;
   };
 
-  // Appends the entries of `group` in one transaction and hands each its records, or all of
-  // them the error. Runs on one thread at a time (committing_).
-  void commitGroup(const std::vector<Pending*>& group) {
-    std::vector<AuditEntry> all;
-    for (const Pending* pending : group) {
-      all.insert(all.end(), pending->entries->begin(), pending->entries->end());
+  // The committer thread: until the trail closes and its queue is empty.
+  void commitQueued() {
+    std::unique_lock lock(queue_mutex_);
+    for (;;) {
+      queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      std::vector<Pending> group;
+      group.swap(queue_);
+      lock.unlock();
+      commitGroup(group);
+      lock.lock();
     }
-    Result<std::vector<AuditRecord>> written = write(all);
-    if (!written) {
-      for (Pending* pending : group) pending->outcome = written.error();
-      return;
+  }
+
+  // Appends the entries of `group` in one transaction and hands each append its records, or
+  // all of them the error.
+  void commitGroup(std::vector<Pending>& group) {
+    Result<std::vector<AuditRecord>> written = std::vector<AuditRecord>();
+    std::vector<size_t> sizes;  // of each append, whose entries move into the group's
+    try {
+      std::vector<AuditEntry> all;
+      for (Pending& pending : group) {
+        sizes.push_back(pending.entries.size());
+        std::move(pending.entries.begin(), pending.entries.end(), std::back_inserter(all));
+      }
+      written = write(all);
+    } catch (const std::exception& e) {  // out of memory: fail the group, never the queue
+      written = trailError(e);
     }
-    auto next = written.value().begin();
-    for (Pending* pending : group) {
-      const auto end = next + static_cast<std::ptrdiff_t>(pending->entries->size());
-      pending->outcome =
-          std::vector<AuditRecord>(std::make_move_iterator(next), std::make_move_iterator(end));
-      next = end;
+    auto next = written ? written.value().begin() : std::vector<AuditRecord>::iterator();
+    for (size_t i = 0; i < group.size(); ++i) {
+      Result<std::vector<AuditRecord>> outcome = std::vector<AuditRecord>();
+      if (!written) {
+        outcome = written.error();
+      } else {
+        const auto end = next + static_cast<std::ptrdiff_t>(sizes[i]);
+        try {
+          outcome =
+              std::vector<AuditRecord>(std::make_move_iterator(next), std::make_move_iterator(end));
+        } catch (const std::exception& e) {
+          outcome = trailError(e);
+        }
+        next = end;
+      }
+      group[i].done(std::move(outcome));
     }
   }
 
@@ -300,13 +342,14 @@ class PostgresAuditTrail final : public AuditTrail {
   }
 
   const PostgresAuditTrailOptions options_;
-  std::mutex queue_mutex_;  // guards queue_ and committing_
-  std::condition_variable committed_;
-  std::vector<Pending*> queue_;  // callers waiting for the next commit
-  bool committing_ = false;      // a caller is writing a group; it alone uses writer_
-  std::unique_ptr<pqxx::connection> writer_;
-  std::mutex reader_mutex_;  // guards reader_, which serves query() and verify()
+  std::mutex queue_mutex_;  // guards queue_ and stopping_
+  std::condition_variable queued_;
+  std::vector<Pending> queue_;  // appends waiting for the next commit
+  bool stopping_ = false;
+  std::unique_ptr<pqxx::connection> writer_;  // the committer thread's alone, once it runs
+  std::mutex reader_mutex_;                   // guards reader_, which serves query() and verify()
   std::unique_ptr<pqxx::connection> reader_;
+  std::thread committer_;
 };
 
 }  // namespace

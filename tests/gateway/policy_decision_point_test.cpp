@@ -177,5 +177,60 @@ TEST_F(PolicyDecisionPointTest, AStoredAgreementIsDecidedOnItsCurrentRecordEvery
   EXPECT_NE(unreadable.reason.find("cannot be read"), std::string::npos) << unreadable.reason;
 }
 
+// A fake of the audit trail port that stores nothing until the test says how the write went.
+class HeldAuditTrail final : public store::AuditTrail {
+ public:
+  using AuditTrail::append;
+  Result<std::vector<store::AuditRecord>> append(const std::vector<store::AuditEntry>&) override {
+    ADD_FAILURE() << "append() makes the caller wait for the record";
+    return Error{ErrorCode::kInternal, "append() not expected", "", "", 0};
+  }
+  void appendThen(std::vector<store::AuditEntry> entries, AppendDone done) override {
+    held.emplace_back(std::move(entries), std::move(done));
+  }
+  Result<std::vector<store::AuditRecord>> query(const store::AuditQuery&) override {
+    return Error{ErrorCode::kInternal, "query() not expected", "", "", 0};
+  }
+  Result<store::AuditVerification> verify() override {
+    return Error{ErrorCode::kInternal, "verify() not expected", "", "", 0};
+  }
+  std::vector<std::pair<std::vector<store::AuditEntry>, AppendDone>> held;
+};
+
+// agreementThen() hands a decision on only once its record is stored, and refuses one whose
+// record could not be written, whatever the policy said.
+TEST(PolicyDecisionPointThen, ADecisionIsHandedOnOnlyOnceItsRecordIsStored) {
+  HeldAuditTrail audit;
+  const auto policies = library();
+  PolicyDecisionPoint pdp([&policies] { return policies; }, audit,
+                          [] { return at("2026-06-01T12:00:00Z"); });
+  store::ContractAgreementRecord stored;
+  stored.id = "agreement-1";
+  stored.asset_id = "serial-part";
+  stored.signed_at = at("2026-05-01T00:00:00Z");
+  stored.policy_json = policyDefinition("usage-members", {rule(use(), {kMembership})});
+  std::vector<policies::Decision> decided;
+  const auto keep = [&decided](policies::Decision decision) {
+    decided.push_back(std::move(decision));
+  };
+  pdp.agreementThen(policies::Scope::kDataAccess, stored, member(), keep);
+  pdp.agreementThen(policies::Scope::kDataAccess, stored, member(), keep);
+  ASSERT_EQ(audit.held.size(), 2U);
+  EXPECT_TRUE(decided.empty()) << "a decision was handed on before its record was stored";
+  const store::AuditEntry& entry = audit.held[0].first.at(0);
+  EXPECT_EQ(entry.decision, store::AuditDecision::kAllow);
+  EXPECT_EQ(entry.scope, "data_access");
+  EXPECT_EQ(entry.agreement_id, "agreement-1");
+  EXPECT_EQ(entry.policy_id, "usage-members");
+
+  audit.held[0].second(std::vector<store::AuditRecord>{{1, entry, "", ""}});
+  audit.held[1].second(Error{ErrorCode::kUnavailable, "injected write failure", "", "", 0});
+  ASSERT_EQ(decided.size(), 2U);
+  EXPECT_TRUE(decided[0].allowed) << decided[0].reason;
+  EXPECT_FALSE(decided[1].allowed) << "allowed although its record was not written";
+  EXPECT_NE(decided[1].reason.find("audit record could not be written"), std::string::npos)
+      << decided[1].reason;
+}
+
 }  // namespace
 }  // namespace cxgw::gateway

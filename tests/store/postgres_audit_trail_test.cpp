@@ -1,6 +1,7 @@
 #include "cxgw/store/postgres_audit_trail.hpp"
 
 #include <atomic>
+#include <future>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -279,6 +280,102 @@ TEST_F(PostgresAuditTrailWrites, AFailedGroupFailsEveryAppendInIt) {
   auto records = trail->query({});
   ASSERT_TRUE(records.ok()) << records.error().describe();
   EXPECT_TRUE(records.value().empty());
+}
+
+// A commit the test holds until it lets it go; counts the commits begun.
+struct HeldCommit {
+  std::atomic<int> commits{0};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::function<Status()> hook() {
+    return [this]() -> Status {
+      ++commits;
+      released.wait();
+      return {};
+    };
+  }
+};
+
+// What appendThen() hands back, waited for with a bound so that a lost callback fails the test.
+struct Callback {
+  std::promise<Result<std::vector<AuditRecord>>> promise;
+  std::future<Result<std::vector<AuditRecord>>> future = promise.get_future();
+  std::atomic<int> calls{0};
+  AuditTrail::AppendDone done() {
+    return [this](Result<std::vector<AuditRecord>> records) {
+      if (calls++ == 0) promise.set_value(std::move(records));
+    };
+  }
+  bool called() const { return calls.load() > 0; }
+  Result<std::vector<AuditRecord>> wait() {
+    if (future.wait_for(20s) != std::future_status::ready) {
+      return Error{ErrorCode::kInternal, "the callback was not called", "", "", 0};
+    }
+    return future.get();
+  }
+};
+
+// appendThen() does not wait for the commit: the caller goes on while the group is written,
+// the appends that arrive meanwhile share the next transaction, and each callback comes once
+// its own records are committed.
+TEST_F(PostgresAuditTrailWrites, AppendThenReturnsAtOnceAndCallsBackOnceCommitted) {
+  HeldCommit held;
+  auto trail = create(held.hook());
+  ASSERT_NE(trail, nullptr);
+  Callback first;
+  Callback second;
+  Callback third;
+  trail->appendThen({auditEntryFor("BPNL1", "a", AuditDecision::kAllow)}, first.done());
+  while (held.commits.load() == 0) std::this_thread::sleep_for(1ms);
+  trail->appendThen({auditEntryFor("BPNL2", "b", AuditDecision::kAllow),
+                     auditEntryFor("BPNL2", "c", AuditDecision::kDeny)},
+                    second.done());
+  trail->appendThen({auditEntryFor("BPNL3", "d", AuditDecision::kAllow)}, third.done());
+  std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(first.called() || second.called() || third.called())
+      << "called back before the commit";
+  held.release.set_value();
+
+  auto one = first.wait();
+  auto two = second.wait();
+  auto three = third.wait();
+  ASSERT_TRUE(one.ok() && two.ok() && three.ok());
+  ASSERT_EQ(one.value().size(), 1U);
+  ASSERT_EQ(two.value().size(), 2U);
+  ASSERT_EQ(three.value().size(), 1U);
+  EXPECT_EQ(one.value()[0].sequence, 1);
+  EXPECT_EQ(two.value()[0].entry.asset_id, "b");
+  EXPECT_EQ(two.value()[1].entry.asset_id, "c");
+  EXPECT_EQ(two.value()[1].sequence, two.value()[0].sequence + 1);
+  EXPECT_EQ(three.value()[0].entry.asset_id, "d");
+  EXPECT_EQ(held.commits.load(), 2) << "the appends queued during a commit were not grouped";
+  EXPECT_EQ(first.calls.load() + second.calls.load() + third.calls.load(), 3);
+  auto stored = trail->query({});
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  EXPECT_EQ(stored.value().size(), 4U);
+}
+
+// A trail closed with appends still queued commits them before it is gone.
+TEST_F(PostgresAuditTrailWrites, ClosingTheTrailCommitsWhatIsQueued) {
+  HeldCommit held;
+  auto trail = create(held.hook());
+  ASSERT_NE(trail, nullptr);
+  Callback first;
+  Callback second;
+  trail->appendThen({auditEntryFor("BPNL1", "a", AuditDecision::kAllow)}, first.done());
+  while (held.commits.load() == 0) std::this_thread::sleep_for(1ms);
+  trail->appendThen({auditEntryFor("BPNL2", "b", AuditDecision::kAllow)}, second.done());
+  std::thread closing([&trail] { trail.reset(); });
+  std::this_thread::sleep_for(20ms);
+  held.release.set_value();
+  closing.join();
+  EXPECT_TRUE(first.wait().ok());
+  EXPECT_TRUE(second.wait().ok());
+  auto reopened = create({});
+  ASSERT_NE(reopened, nullptr);
+  auto stored = reopened->query({});
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  EXPECT_EQ(stored.value().size(), 2U);
 }
 
 TEST_F(PostgresAuditTrailWrites, UnreachableDatabaseIsReportedUnavailable) {

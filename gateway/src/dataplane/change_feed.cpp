@@ -154,14 +154,14 @@ struct ChangeFeed::Impl : std::enable_shared_from_this<ChangeFeed::Impl> {
     Opened opened;
     EdrAdmission admission = deps.gate.admit(request, "", "");
     if (!admission.grant) {
-      opened.refusal = admission.refusal.toResponse(request);
+      opened.refusal = admission.refusal.toResponse(request.request_id);
       return opened;
     }
     const EdrGrant& grant = *admission.grant;
     const auto bad = [&](const std::string& message, const std::string& reason) {
       const EdrRefusal refusal{400, "bad_request", message, reason};
       deps.gate.refuse(request, refusal, &grant.claims, "");
-      opened.refusal = refusal.toResponse(request);
+      opened.refusal = refusal.toResponse(request.request_id);
       return std::move(opened);
     };
     std::optional<std::string_view> since = request.queryParam("since");
@@ -188,11 +188,11 @@ struct ChangeFeed::Impl : std::enable_shared_from_this<ChangeFeed::Impl> {
                                "an aspect asset or of the twin registry",
                                "no change feed for asset " + grant.claims.asset_id};
       deps.gate.refuse(request, refusal, &grant.claims, "");
-      opened.refusal = refusal.toResponse(request);
+      opened.refusal = refusal.toResponse(request.request_id);
       return opened;
     }
     if (auto refused = deps.gate.permit(request, grant, "")) {
-      opened.refusal = refused->toResponse(request);
+      opened.refusal = refused->toResponse(request.request_id);
       return opened;
     }
     opened.scope = std::move(*scope);
@@ -203,7 +203,7 @@ struct ChangeFeed::Impl : std::enable_shared_from_this<ChangeFeed::Impl> {
     Opened opened = open(request);
     if (opened.refusal) return std::move(*opened.refusal);
     auto changes = read(opened.scope, opened.after, opened.limit + 1);
-    if (!changes) return EdrRefusal::storeDown(changes.error()).toResponse(request);
+    if (!changes) return EdrRefusal::storeDown(changes.error()).toResponse(request.request_id);
     auto& found = changes.value();
     const bool more = found.size() > opened.limit;
     if (more) found.resize(opened.limit);

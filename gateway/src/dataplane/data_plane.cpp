@@ -73,6 +73,18 @@ struct DataPlane::Impl {
   TwinRecordCache twins;
   std::map<std::string, std::string> aspect_by_asset;  // asset id -> aspect URN
 
+  // A handler run as a job of the worker pool. It answers through `respond`, from the job or
+  // later (once its audit record is stored), so that a worker never waits for the audit trail.
+  AsyncHandler onWorkers(void (Impl::*handle)(const HttpRequest&, const Responder&)) {
+    return [this, handle](HttpRequest& request, Responder respond) {
+      auto job = [this, handle, request = request, respond]() {
+        (this->*handle)(request, respond);
+      };
+      if (!deps.workers.tryPost(std::move(job))) {
+        respond(HttpResponse::error(503, "overloaded", "the gateway is busy; retry later"));
+      }
+    };
+  }
   AsyncHandler onWorkers(HttpResponse (Impl::*handle)(const HttpRequest&)) {
     return [this, handle](HttpRequest& request, Responder respond) {
       auto job = [this, handle, request = request, respond]() {
@@ -89,35 +101,36 @@ struct DataPlane::Impl {
   HttpResponse refuse(const HttpRequest& request, const EdrRefusal& refusal,
                       const EdrClaims* claims, const std::string& twin_id) {
     deps.gate.refuse(request, refusal, claims, twin_id);
-    return refusal.toResponse(request);
+    return refusal.toResponse(request.request_id);
   }
 
-  HttpResponse submodel(const HttpRequest& request) {
+  void submodel(const HttpRequest& request, const Responder& respond) {
     const std::string& asset_id = request.path_params.at("asset");
     const auto twin_id = base64UrlDecode(request.path_params.at("shell"));
     const std::string twin = twin_id.value_or(std::string());
     EdrAdmission admission = deps.gate.admit(request, asset_id, twin);
-    if (!admission.grant) return admission.refusal.toResponse(request);
+    if (!admission.grant) return respond(admission.refusal.toResponse(request.request_id));
 
     const EdrGrant& grant = *admission.grant;
     const EdrClaims& c = grant.claims;
     if (!twin_id) {
-      return refuse(request,
-                    {400, "bad_request",
-                     "the shell id in the path is not base64url-encoded (RFC 4648, no padding)",
-                     "shell id not base64url"},
-                    &c, twin);
+      return respond(
+          refuse(request,
+                 {400, "bad_request",
+                  "the shell id in the path is not base64url-encoded (RFC 4648, no padding)",
+                  "shell id not base64url"},
+                 &c, twin));
     }
     const EdrRefusal not_found{404, "not_found", "no such submodel", ""};
     const auto aspect_urn = aspect_by_asset.find(asset_id);
     if (aspect_urn == aspect_by_asset.end()) {
       EdrRefusal r = not_found;
       r.reason = "asset " + asset_id + " is no aspect model on offer";
-      return refuse(request, r, &c, twin);
+      return respond(refuse(request, r, &c, twin));
     }
     auto stored_twin = twins.twin(twin);
     if (!stored_twin) {
-      return refuse(request, EdrRefusal::storeDown(stored_twin.error()), &c, twin);
+      return respond(refuse(request, EdrRefusal::storeDown(stored_twin.error()), &c, twin));
     }
     const auto& t = stored_twin.value();
     if (!t || t->withdrawn ||
@@ -126,19 +139,23 @@ struct DataPlane::Impl {
       r.reason = !t             ? "no such twin"
                  : t->withdrawn ? "twin withdrawn"
                                 : "twin not visible to partner";
-      return refuse(request, r, &c, twin);
+      return respond(refuse(request, r, &c, twin));
     }
     auto aspect = deps.payloads.aspect(twin, aspect_urn->second);
     if (!aspect) {
-      return refuse(request, EdrRefusal::storeDown(aspect.error()), &c, twin);
+      return respond(refuse(request, EdrRefusal::storeDown(aspect.error()), &c, twin));
     }
     if (!aspect.value() || (*aspect.value())->withdrawn) {
       EdrRefusal r = not_found;
       r.reason = !aspect.value() ? "twin has no such aspect" : "aspect withdrawn";
-      return refuse(request, r, &c, twin);
+      return respond(refuse(request, r, &c, twin));
     }
-    if (auto refusal = deps.gate.permit(request, grant, twin)) return refusal->toResponse(request);
-    return HttpResponse::json(200, (*aspect.value())->payload);
+    deps.gate.permitThen(request, grant, twin,
+                         [respond, request_id = request.request_id,
+                          payload = std::move(*aspect.value())](std::optional<EdrRefusal> refusal) {
+                           respond(refusal ? refusal->toResponse(request_id)
+                                           : HttpResponse::json(200, payload->payload));
+                         });
   }
 
   // --- token refresh --------------------------------------------------------------------------
@@ -189,7 +206,7 @@ struct DataPlane::Impl {
       return invalid("refresh token of another partner");
     }
     auto transfer = deps.gate.processes().transfer(claims.value().transfer_process_id);
-    if (!transfer) return EdrRefusal::storeDown(transfer.error()).toResponse(request);
+    if (!transfer) return EdrRefusal::storeDown(transfer.error()).toResponse(request.request_id);
     if (auto why = EdrGate::revoked(transfer.value(), claims.value())) return invalid(*why);
     if (claims.value().token_id != refreshTokenId(*transfer.value())) {
       return invalid("refresh token already used");
@@ -198,7 +215,7 @@ struct DataPlane::Impl {
     auto moved = deps.gate.processes().updateTransfer(*transfer.value());
     if (!moved) {
       if (moved.error().code == ErrorCode::kConflict) return invalid("refresh token already used");
-      return EdrRefusal::storeDown(moved.error()).toResponse(request);
+      return EdrRefusal::storeDown(moved.error()).toResponse(request.request_id);
     }
     const EdrTokens tokens =
         issueEdrTokens(deps.gate.tokens(), moved.value(), now, settings.access_lifetime);

@@ -11,8 +11,8 @@ EdrRefusal EdrRefusal::storeDown(const Error& error) {
           "store: " + error.describe()};
 }
 
-HttpResponse EdrRefusal::toResponse(const HttpRequest& request) const {
-  HttpResponse response = HttpResponse::error(status, code, message, request.request_id);
+HttpResponse EdrRefusal::toResponse(const std::string& request_id) const {
+  HttpResponse response = HttpResponse::error(status, code, message, request_id);
   if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
   return response;
 }
@@ -63,22 +63,53 @@ EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_i
 
 std::optional<EdrRefusal> EdrGate::permit(const HttpRequest& request, const EdrGrant& grant,
                                           std::string_view twin_id) const {
+  std::optional<EdrRefusal> refusal;
+  auto subject = decisionSubject(request, grant, twin_id, refusal);
+  if (!subject) return refusal;
+  return refusalOf(
+      deps_.decisions.agreement(policies::Scope::kDataAccess, grant.agreement, std::move(*subject)),
+      request.request_id, grant.claims.partner_bpn);
+}
+
+void EdrGate::permitThen(const HttpRequest& request, const EdrGrant& grant,
+                         std::string_view twin_id, Permitted permitted) const {
+  std::optional<EdrRefusal> refusal;
+  auto subject = decisionSubject(request, grant, twin_id, refusal);
+  if (!subject) {
+    permitted(std::move(refusal));
+    return;
+  }
+  deps_.decisions.agreementThen(
+      policies::Scope::kDataAccess, grant.agreement, std::move(*subject),
+      [request_id = request.request_id, partner = grant.claims.partner_bpn,
+       permitted = std::move(permitted)](policies::Decision decision) {
+        permitted(refusalOf(decision, request_id, partner));
+      });
+}
+
+std::optional<DecisionSubject> EdrGate::decisionSubject(const HttpRequest& request,
+                                                        const EdrGrant& grant,
+                                                        std::string_view twin_id,
+                                                        std::optional<EdrRefusal>& refusal) const {
   auto claims_now = deps_.partner_claims(grant.claims.partner_bpn);
   if (!claims_now) {
-    EdrRefusal refusal{403, "forbidden", "the agreement does not allow it",
-                       "partner " + grant.claims.partner_bpn + " is not in the partner registry"};
-    refuse(request, refusal, &grant.claims, twin_id);
-    return refusal;
+    refusal = EdrRefusal{403, "forbidden", "the agreement does not allow it",
+                         "partner " + grant.claims.partner_bpn + " is not in the partner registry"};
+    refuse(request, *refusal, &grant.claims, twin_id);
+    return std::nullopt;
   }
   DecisionSubject subject;
   subject.claims = std::move(*claims_now);
   subject.twin_id = std::string(twin_id);
-  const policies::Decision decision =
-      deps_.decisions.agreement(policies::Scope::kDataAccess, grant.agreement, subject);
+  return subject;
+}
+
+std::optional<EdrRefusal> EdrGate::refusalOf(const policies::Decision& decision,
+                                             const std::string& request_id,
+                                             const std::string& partner) {
   if (decision.allowed) return std::nullopt;
-  logInfo("data request refused by the policy", {{"request_id", request.request_id},
-                                                 {"partner", grant.claims.partner_bpn},
-                                                 {"reason", decision.reason}});
+  logInfo("data request refused by the policy",
+          {{"request_id", request_id}, {"partner", partner}, {"reason", decision.reason}});
   return EdrRefusal{
       403, "forbidden",
       decision.partner_reason.empty() ? "the agreement does not allow it" : decision.partner_reason,

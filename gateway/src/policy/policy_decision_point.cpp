@@ -27,7 +27,11 @@ store::AuditEntry entryFor(const policies::Decision& decision, policies::Scope s
   return entry;
 }
 
-policies::Decision unrecorded(const Error& error) {
+// The refusal of a decision whose audit record could not be written.
+policies::Decision refusedUnrecorded(const std::string& scope, const std::string& partner,
+                                     const Error& error) {
+  logError("audit record not written; the access is refused",
+           {{"scope", scope}, {"partner", partner}, {"error", error.describe()}});
   policies::Decision refused;
   refused.allowed = false;
   refused.reason = "refused because the audit record could not be written: " + error.describe();
@@ -38,22 +42,31 @@ policies::Decision unrecorded(const Error& error) {
 
 }  // namespace
 
+PolicyDecisionPoint::Unrecorded PolicyDecisionPoint::withEntry(
+    policies::Decision decision, policies::Scope scope, const DecisionSubject& subject,
+    const policies::Policy* policy, std::chrono::system_clock::time_point at) {
+  store::AuditEntry entry = entryFor(decision, scope, subject, policy, at);
+  return {std::move(decision), std::move(entry)};
+}
+
 PolicyDecisionPoint::PolicyDecisionPoint(LibrarySource library, store::AuditTrail& audit, Now now)
     : library_(std::move(library)), audit_(audit), now_(std::move(now)) {}
 
-policies::Decision PolicyDecisionPoint::record(policies::Decision decision, policies::Scope scope,
-                                               const DecisionSubject& subject,
-                                               const policies::Policy* policy,
-                                               std::chrono::system_clock::time_point at) {
-  auto written = audit_.append(entryFor(decision, scope, subject, policy, at));
+policies::Decision PolicyDecisionPoint::record(Unrecorded unrecorded) {
+  auto written = audit_.append(unrecorded.entry);
   if (!written) {
-    logError("audit record not written; the access is refused",
-             {{"scope", policies::scopeName(scope)},
-              {"partner", subject.claims.bpn},
-              {"error", written.error().describe()}});
-    return unrecorded(written.error());
+    return refusedUnrecorded(unrecorded.entry.scope, unrecorded.entry.partner_bpn, written.error());
   }
-  return decision;
+  return std::move(unrecorded.decision);
+}
+
+void PolicyDecisionPoint::recordThen(Unrecorded unrecorded, Decided decided) {
+  auto on_written = [scope = unrecorded.entry.scope, partner = unrecorded.entry.partner_bpn,
+                     decision = std::move(unrecorded.decision), decided = std::move(decided)](
+                        Result<std::vector<store::AuditRecord>> written) mutable {
+    decided(written ? std::move(decision) : refusedUnrecorded(scope, partner, written.error()));
+  };
+  audit_.appendThen({std::move(unrecorded.entry)}, std::move(on_written));
 }
 
 std::vector<std::vector<const policies::ContractDefinition*>> PolicyDecisionPoint::catalog(
@@ -95,15 +108,33 @@ policies::Decision PolicyDecisionPoint::negotiation(
     policies::Decision refused;
     refused.reason = "no policy library is loaded";
     refused.partner_reason = "no offer is available";
-    return record(std::move(refused), context.scope, subject, nullptr, context.now);
+    return record(withEntry(std::move(refused), context.scope, subject, nullptr, context.now));
   }
   const policies::PolicyEngine engine(library);
-  return record(engine.decideNegotiation(definition, requested, subject.claims, context),
-                context.scope, subject, library->policy(definition.contract_policy_id),
-                context.now);
+  return record(withEntry(engine.decideNegotiation(definition, requested, subject.claims, context),
+                          context.scope, subject, library->policy(definition.contract_policy_id),
+                          context.now));
 }
 
 policies::Decision PolicyDecisionPoint::agreement(
+    policies::Scope scope, const policies::Policy& agreed, const AgreementState& state,
+    const DecisionSubject& subject, const std::vector<std::string>& declared_purposes) {
+  return record(decideAgreement(scope, agreed, state, subject, declared_purposes));
+}
+
+policies::Decision PolicyDecisionPoint::agreement(policies::Scope scope,
+                                                  const store::ContractAgreementRecord& stored,
+                                                  DecisionSubject subject) {
+  return record(decideStoredAgreement(scope, stored, std::move(subject)));
+}
+
+void PolicyDecisionPoint::agreementThen(policies::Scope scope,
+                                        const store::ContractAgreementRecord& stored,
+                                        DecisionSubject subject, Decided decided) {
+  recordThen(decideStoredAgreement(scope, stored, std::move(subject)), std::move(decided));
+}
+
+PolicyDecisionPoint::Unrecorded PolicyDecisionPoint::decideAgreement(
     policies::Scope scope, const policies::Policy& agreed, const AgreementState& state,
     const DecisionSubject& subject, const std::vector<std::string>& declared_purposes) {
   policies::RequestContext context;
@@ -125,12 +156,11 @@ policies::Decision PolicyDecisionPoint::agreement(
   } else {
     decision = policies::evaluatePolicy(agreed, subject.claims, context);
   }
-  return record(std::move(decision), scope, subject, &agreed, context.now);
+  return withEntry(std::move(decision), scope, subject, &agreed, context.now);
 }
 
-policies::Decision PolicyDecisionPoint::agreement(policies::Scope scope,
-                                                  const store::ContractAgreementRecord& stored,
-                                                  DecisionSubject subject) {
+PolicyDecisionPoint::Unrecorded PolicyDecisionPoint::decideStoredAgreement(
+    policies::Scope scope, const store::ContractAgreementRecord& stored, DecisionSubject subject) {
   subject.agreement_id = stored.id;
   subject.asset_id = stored.asset_id;
   auto agreed = agreedPolicy(stored);
@@ -139,11 +169,11 @@ policies::Decision PolicyDecisionPoint::agreement(policies::Scope scope,
     refused.reason =
         "the policy of agreement " + stored.id + " cannot be read: " + agreed.error().describe();
     refused.partner_reason = "the agreement cannot be evaluated";
-    return record(std::move(refused), scope, subject, nullptr, now_());
+    return withEntry(std::move(refused), scope, subject, nullptr, now_());
   }
   const AgreementState state{stored.signed_at, stored.retired_at, stored.retired_reason};
   const policies::Policy& policy = *agreed.value();
-  return agreement(scope, policy, state, subject, policies::purposesDeclaredBy(policy));
+  return decideAgreement(scope, policy, state, subject, policies::purposesDeclaredBy(policy));
 }
 
 Result<std::shared_ptr<const policies::Policy>> PolicyDecisionPoint::agreedPolicy(

@@ -118,6 +118,15 @@ class AuditTrail {
   virtual Result<std::vector<AuditRecord>> append(const std::vector<AuditEntry>& entries) = 0;
   Result<AuditRecord> append(const AuditEntry& entry);
 
+  // What append() returns, handed to the caller of appendThen().
+  using AppendDone = std::function<void(Result<std::vector<AuditRecord>>)>;
+  // append() without waiting for it: `done` is called exactly once, with what append() would
+  // have returned, once the batch is stored or has failed (a caller that answers a partner only
+  // from `done` has its record stored first, as with append()). `done` runs either on the
+  // calling thread before appendThen() returns, or on a thread of the trail's own; it must not
+  // block, nor append to this trail with append(). The default calls append() and then `done`.
+  virtual void appendThen(std::vector<AuditEntry> entries, AppendDone done);
+
   virtual Result<std::vector<AuditRecord>> query(const AuditQuery& query) = 0;
 
   // Checks every record and the head. A broken chain is a successful verification with

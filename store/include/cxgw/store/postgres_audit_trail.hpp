@@ -11,15 +11,16 @@
 // the head's lock (or any other lock) is bounded by lock_timeout; an append that cannot get it
 // fails, and stores nothing.
 //
-// Appends of one process are group-committed: while one transaction is being written, the
-// appends that arrive queue up, and the next transaction writes all of them, so that a busy
-// data plane pays one commit for many records. Each append still returns only once its own
-// records are committed; if that transaction fails, every append in it fails. One connection
-// serves appends and another, guarded by a mutex, serves query() and verify(), so a long
-// verify does not hold up appends. verify() reads in one repeatable-read
-// snapshot, in pages of verify_page_size records. A broken connection is reopened on the next
-// call. Errors (unreachable server, failed statement, lock timeout, missing privilege) come
-// back as kUnavailable or kInternal with the server's message; nothing is thrown.
+// Appends of one process are group-committed by one thread of the trail's own: while it writes
+// one transaction, the appends that arrive queue up, and its next transaction writes all of
+// them, so that a busy data plane pays one commit for many records. append() returns, and
+// appendThen() calls back (on that thread), only once the append's own records are committed;
+// if that transaction fails, every append in it fails. Closing the trail (its destructor)
+// commits what is queued. One connection serves appends and another, guarded by a mutex, serves
+// query() and verify(), so a long verify does not hold up appends. verify() reads in one
+// repeatable-read snapshot, in pages of verify_page_size records. A broken connection is reopened
+// on the next call. Errors (unreachable server, failed statement, lock timeout, missing privilege)
+// come back as kUnavailable or kInternal with the server's message; nothing is thrown.
 
 #include <chrono>
 #include <cstddef>

@@ -47,8 +47,9 @@ struct EdrRefusal {
   std::string reason;   // for the audit trail
 
   static EdrRefusal storeDown(const Error& error);
-  // The gateway's JSON error answer to `request` (with WWW-Authenticate: Bearer on a 401).
-  HttpResponse toResponse(const HttpRequest& request) const;
+  // The gateway's JSON error answer to the request `request_id` (with WWW-Authenticate: Bearer
+  // on a 401).
+  HttpResponse toResponse(const std::string& request_id) const;
 };
 
 // A request whose token passed admit(): who asks, under which agreement.
@@ -89,6 +90,12 @@ class EdrGate {
   // from here is already in the audit trail.
   std::optional<EdrRefusal> permit(const HttpRequest& request, const EdrGrant& grant,
                                    std::string_view twin_id) const;
+  // The same without waiting for the decision's audit record: `permitted` gets what permit()
+  // would return, once the record is stored. It is called on this thread (a refusal before the
+  // decision) or on the audit trail's (PolicyDecisionPoint::agreementThen), so it must not block.
+  using Permitted = std::function<void(std::optional<EdrRefusal>)>;
+  void permitThen(const HttpRequest& request, const EdrGrant& grant, std::string_view twin_id,
+                  Permitted permitted) const;
 
   // Audits and logs `refusal` of `request` (about `twin_id`, by the token's `claims` if known).
   void refuse(const HttpRequest& request, const EdrRefusal& refusal, const EdrClaims* claims,
@@ -103,6 +110,16 @@ class EdrGate {
   std::chrono::system_clock::time_point now() const { return deps_.now(); }
 
  private:
+  // Who asks, for the decision on `grant`; nothing, with `refusal` set and audited, for a partner
+  // no longer in the registry.
+  std::optional<DecisionSubject> decisionSubject(const HttpRequest& request, const EdrGrant& grant,
+                                                 std::string_view twin_id,
+                                                 std::optional<EdrRefusal>& refusal) const;
+  // Nothing for an allowed decision; the refusal (logged) otherwise.
+  static std::optional<EdrRefusal> refusalOf(const policies::Decision& decision,
+                                             const std::string& request_id,
+                                             const std::string& partner);
+
   Dependencies deps_;
   std::unique_ptr<ProcessRecordCache> records_;
 };

@@ -70,18 +70,39 @@ class PolicyDecisionPoint {
   // parsed from, since a data plane asks about the same agreements again and again.
   policies::Decision agreement(policies::Scope scope, const store::ContractAgreementRecord& stored,
                                DecisionSubject subject);
+  // The same without waiting for the audit record: `decided` gets the decision once its record
+  // is stored (or the refusal when it cannot be), on the audit trail's thread
+  // (AuditTrail::appendThen), so it must not block.
+  using Decided = std::function<void(policies::Decision)>;
+  void agreementThen(policies::Scope scope, const store::ContractAgreementRecord& stored,
+                     DecisionSubject subject, Decided decided);
 
   static constexpr size_t kAgreementPoliciesRemembered = 1024;
 
  private:
+  // A decision and its audit record, not yet written.
+  struct Unrecorded {
+    policies::Decision decision;
+    store::AuditEntry entry;
+  };
+  static Unrecorded withEntry(policies::Decision decision, policies::Scope scope,
+                              const DecisionSubject& subject, const policies::Policy* policy,
+                              std::chrono::system_clock::time_point at);
+  Unrecorded decideAgreement(policies::Scope scope, const policies::Policy& agreed,
+                             const AgreementState& state, const DecisionSubject& subject,
+                             const std::vector<std::string>& declared_purposes);
+  Unrecorded decideStoredAgreement(policies::Scope scope,
+                                   const store::ContractAgreementRecord& stored,
+                                   DecisionSubject subject);
+
   // The policy of `stored`, parsed now or earlier from the same text.
   Result<std::shared_ptr<const policies::Policy>> agreedPolicy(
       const store::ContractAgreementRecord& stored);
 
-  // Records `decision`; returns it, or a refusal when the record cannot be written.
-  policies::Decision record(policies::Decision decision, policies::Scope scope,
-                            const DecisionSubject& subject, const policies::Policy* policy,
-                            std::chrono::system_clock::time_point at);
+  // Records the decision; returns it, or a refusal when the record cannot be written.
+  policies::Decision record(Unrecorded unrecorded);
+  // The same, handing the outcome to `decided`.
+  void recordThen(Unrecorded unrecorded, Decided decided);
 
   const LibrarySource library_;
   store::AuditTrail& audit_;
