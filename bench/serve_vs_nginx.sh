@@ -311,7 +311,7 @@ if [[ $PGSS == on ]]; then
   echo "$(printf %.0f "$reqs") requests; calls/req = calls per request served):"
   psql -X -q -d cxgw_store -P pager=off -c "
     SELECT round(total_exec_time::numeric / 1000, 2) AS total_s, calls,
-           round(calls / $reqs, 2) AS \"calls/req\",
+           round(calls::numeric / $reqs, 2) AS \"calls/req\",
            round((total_exec_time / calls)::numeric, 3) AS mean_ms,
            left(regexp_replace(query, '\s+', ' ', 'g'), 80) AS query
       FROM pg_stat_statements p JOIN pg_database d ON d.oid = p.dbid

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <atomic>
+#include <future>
+#include <thread>
+
 #include "cxgw/core/base64url.hpp"
 #include "gateway/edr_served_fixture.hpp"
 
@@ -124,6 +128,47 @@ TEST_F(DataPlaneTest, ServesThePayloadInBothFormsAndAuditsEachRequest) {
       EXPECT_EQ(records.back().entry.agreement_id, "agreement-oem");
     }
   }
+}
+
+// Once memory holds the transfer, agreement, twin and payload, a request is answered on the
+// server's own thread: it does not wait for a worker. A refusal still goes to the workers, which
+// audit it once.
+TEST_F(DataPlaneTest, ARequestMemoryCanAnswerDoesNotWaitForAWorker) {
+  const EdrTokens tokens = issue(transfer_);
+  ASSERT_EQ(get(kOemTwin, kAsset, tokens.access_token).status, 200U);  // read from the store
+
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> blocked{0};
+  for (int i = 0; i < 2; ++i) {  // every thread of the fixture's pool
+    ASSERT_TRUE(workers_->tryPost([released, &blocked] {
+      ++blocked;
+      released.wait();
+    }));
+  }
+  while (blocked.load() < 2) std::this_thread::sleep_for(1ms);
+  const size_t before = audit().size();
+  auto served =
+      std::async(std::launch::async, [&] { return get(kOemTwin, kAsset, tokens.access_token); });
+  auto refused = std::async(std::launch::async, [&] {
+    return get(kOemTwin, "SerialPart-4.0.0", tokens.access_token);  // the token's is 3.0.0
+  });
+  const bool answered = served.wait_for(10s) == std::future_status::ready;
+  const bool refused_early = refused.wait_for(100ms) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(answered) << "the request waited for a worker";
+  EXPECT_FALSE(refused_early) << "a refusal was answered without a worker to audit it";
+  const HttpReply reply = served.get();
+  EXPECT_EQ(reply.status, 200U) << reply.body;
+  EXPECT_EQ(reply.body, payloadOf(kOemTwin));
+  EXPECT_EQ(refused.get().status, 403U);
+  const auto records = audit();
+  ASSERT_EQ(records.size(), before + 2) << "one record for each request";
+  size_t allowed = 0;
+  for (size_t i = before; i < records.size(); ++i) {
+    allowed += records[i].entry.decision == store::AuditDecision::kAllow ? 1 : 0;
+  }
+  EXPECT_EQ(allowed, 1U);
 }
 
 TEST_F(DataPlaneTest, MissingExpiredForeignKeyAndUnsignedTokensAre401) {

@@ -60,6 +60,20 @@ TEST(PayloadCache, ServesFromMemoryAfterTheFirstReadAndDropsWhatChanges) {
   EXPECT_GE(cache.stats().invalidations, 1U);
 }
 
+TEST(PayloadCache, AMemoryOnlyLookUpAnswersOnlyWhatIsCached) {
+  auto store = store::createMemoryStateStore();
+  commit(*store, "a", R"({"v":1})");
+  PayloadCache cache(*store, PayloadCacheSettings{1 << 20, 100ms});
+  auto cold = cache.aspect("a", kUrn, Reach::kMemoryOnly);
+  ASSERT_FALSE(cold.ok());
+  EXPECT_EQ(cold.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(cache.stats().misses, 0U) << "the store was read";
+  EXPECT_EQ(payloadOf(cache, "a"), R"({"v":1})");
+  auto warm = cache.aspect("a", kUrn, Reach::kMemoryOnly);
+  ASSERT_TRUE(warm.ok() && warm.value());
+  EXPECT_EQ((*warm.value())->payload, R"({"v":1})");
+}
+
 TEST(PayloadCache, StaysWithinItsByteBudget) {
   auto store = store::createMemoryStateStore();
   const std::string payload(1000, 'x');

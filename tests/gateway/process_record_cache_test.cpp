@@ -70,6 +70,7 @@ class ObservedProcessStore final : public store::ProcessStore {
  public:
   bool hears = true;
   std::function<void()> during_transfer_read;  // runs after the read, before it returns
+  int transfer_reads = 0;
 
   Status createNegotiation(const store::ContractNegotiationRecord& r) override {
     return inner_->createNegotiation(r);
@@ -86,6 +87,7 @@ class ObservedProcessStore final : public store::ProcessStore {
     return inner_->createTransfer(r);
   }
   Result<std::optional<TransferProcessRecord>> transfer(const std::string& id) override {
+    ++transfer_reads;
     auto read = inner_->transfer(id);
     if (during_transfer_read) std::exchange(during_transfer_read, nullptr)();
     return read;
@@ -138,6 +140,33 @@ TEST(ProcessRecordCache, ServesFromMemoryAfterTheFirstReadAndDropsWhatChanged) {
   auto agreement = cache.agreement("agr-1");
   ASSERT_TRUE(agreement.ok() && agreement.value());
   EXPECT_TRUE(agreement.value()->retired_at.has_value());
+}
+
+// A look-up that must not block answers from memory or says it cannot; it never reads the store,
+// and it trusts what is kept no more than a look-up that may read.
+TEST(ProcessRecordCache, AMemoryOnlyLookUpNeverReadsTheStore) {
+  ObservedProcessStore store;
+  ASSERT_TRUE(store.createTransfer(transferFor("tp-1")).ok());
+  ProcessRecordCache cache(store, {1h, 100});
+  auto cold = cache.transfer("tp-1", Reach::kMemoryOnly);
+  ASSERT_FALSE(cold.ok()) << "answered from memory what memory did not hold";
+  EXPECT_EQ(cold.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(store.transfer_reads, 0);
+
+  EXPECT_EQ(stateOf(cache, "tp-1"), "STARTED");
+  auto warm = cache.transfer("tp-1", Reach::kMemoryOnly);
+  ASSERT_TRUE(warm.ok() && warm.value());
+  EXPECT_EQ(warm.value()->state, "STARTED");
+  EXPECT_EQ(store.transfer_reads, 1);
+
+  store.hears = false;
+  EXPECT_FALSE(cache.transfer("tp-1", Reach::kMemoryOnly).ok()) << "trusted while deaf";
+  store.hears = true;
+  moveTo(store, "tp-1", "TERMINATED");  // reads the record itself
+  const int reads = store.transfer_reads;
+  EXPECT_FALSE(cache.transfer("tp-1", Reach::kMemoryOnly).ok()) << "kept past a change";
+  EXPECT_FALSE(cache.transfer("tp-unknown", Reach::kMemoryOnly).ok());
+  EXPECT_EQ(store.transfer_reads, reads);
 }
 
 TEST(ProcessRecordCache, KeepsNothingOfWhatDoesNotExist) {

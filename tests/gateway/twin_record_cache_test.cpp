@@ -53,6 +53,20 @@ TEST(TwinRecordCache, ServesFromMemoryAfterTheFirstReadAndDropsWhatChanged) {
   EXPECT_EQ(partnersOf(cache, "a"), "BPNL000000000OEM");
 }
 
+TEST(TwinRecordCache, AMemoryOnlyLookUpAnswersOnlyWhatIsKept) {
+  auto store = store::createMemoryStateStore();
+  commit(*store, "a", {"BPNL000000000OEM"});
+  TwinRecordCache cache(*store, {1h, 100});
+  EXPECT_FALSE(cache.twin("a", Reach::kMemoryOnly).ok());
+  EXPECT_EQ(cache.stats().misses, 0U);
+  EXPECT_EQ(partnersOf(cache, "a"), "BPNL000000000OEM");
+  auto kept = cache.twin("a", Reach::kMemoryOnly);
+  ASSERT_TRUE(kept.ok() && kept.value());
+  EXPECT_EQ(kept.value()->twin.visible_to, std::vector<std::string>{"BPNL000000000OEM"});
+  commit(*store, "a", {"BPNL0000000OEM2"});
+  EXPECT_FALSE(cache.twin("a", Reach::kMemoryOnly).ok()) << "kept past a change";
+}
+
 TEST(TwinRecordCache, KeepsNothingOfATwinThatDoesNotExist) {
   auto store = store::createMemoryStateStore();
   TwinRecordCache cache(*store, {1h, 100});

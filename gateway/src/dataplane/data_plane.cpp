@@ -73,12 +73,16 @@ struct DataPlane::Impl {
   TwinRecordCache twins;
   std::map<std::string, std::string> aspect_by_asset;  // asset id -> aspect URN
 
-  // A handler run as a job of the worker pool. It answers through `respond`, from the job or
-  // later (once its audit record is stored), so that a worker never waits for the audit trail.
-  AsyncHandler onWorkers(void (Impl::*handle)(const HttpRequest&, const Responder&)) {
+  // A handler tried first on the I/O thread with what memory holds; when that cannot answer
+  // (something is not in memory, or the request is refused before its policy decision), run
+  // again as a job of the worker pool, which reads the store and audits the refusal. Either way
+  // it may answer later, once its audit record is stored: neither thread waits for the trail.
+  AsyncHandler inMemoryElseOnWorkers(bool (Impl::*handle)(const HttpRequest&, const Responder&,
+                                                          Reach)) {
     return [this, handle](HttpRequest& request, Responder respond) {
+      if ((this->*handle)(request, respond, Reach::kMemoryOnly)) return;
       auto job = [this, handle, request = request, respond]() {
-        (this->*handle)(request, respond);
+        (this->*handle)(request, respond, Reach::kStore);
       };
       if (!deps.workers.tryPost(std::move(job))) {
         respond(HttpResponse::error(503, "overloaded", "the gateway is busy; retry later"));
@@ -98,39 +102,49 @@ struct DataPlane::Impl {
 
   // --- submodel payloads ----------------------------------------------------------------------
 
-  HttpResponse refuse(const HttpRequest& request, const EdrRefusal& refusal,
-                      const EdrClaims* claims, const std::string& twin_id) {
+  // Audits `refusal` and answers with it; returns true. With Reach::kMemoryOnly it does
+  // neither and returns false: the workers decide the request again.
+  bool refuse(const HttpRequest& request, const Responder& respond, Reach reach,
+              const EdrRefusal& refusal, const EdrClaims* claims, const std::string& twin_id) {
+    if (reach == Reach::kMemoryOnly) return false;
     deps.gate.refuse(request, refusal, claims, twin_id);
-    return refusal.toResponse(request.request_id);
+    respond(refusal.toResponse(request.request_id));
+    return true;
   }
 
-  void submodel(const HttpRequest& request, const Responder& respond) {
+  // Answers now, or once the decision's audit record is stored; returns true. With
+  // Reach::kMemoryOnly, returns false, having answered and audited nothing, when memory does not
+  // hold all the request needs or it is refused before its policy decision.
+  bool submodel(const HttpRequest& request, const Responder& respond, Reach reach) {
     const std::string& asset_id = request.path_params.at("asset");
     const auto twin_id = base64UrlDecode(request.path_params.at("shell"));
     const std::string twin = twin_id.value_or(std::string());
-    EdrAdmission admission = deps.gate.admit(request, asset_id, twin);
-    if (!admission.grant) return respond(admission.refusal.toResponse(request.request_id));
+    EdrAdmission admission = deps.gate.admit(request, asset_id, twin, reach);
+    if (admission.deferred) return false;
+    if (!admission.grant) {
+      respond(admission.refusal.toResponse(request.request_id));
+      return true;
+    }
 
     const EdrGrant& grant = *admission.grant;
     const EdrClaims& c = grant.claims;
     if (!twin_id) {
-      return respond(
-          refuse(request,
-                 {400, "bad_request",
-                  "the shell id in the path is not base64url-encoded (RFC 4648, no padding)",
-                  "shell id not base64url"},
-                 &c, twin));
+      return refuse(request, respond, reach,
+                    {400, "bad_request",
+                     "the shell id in the path is not base64url-encoded (RFC 4648, no padding)",
+                     "shell id not base64url"},
+                    &c, twin);
     }
     const EdrRefusal not_found{404, "not_found", "no such submodel", ""};
     const auto aspect_urn = aspect_by_asset.find(asset_id);
     if (aspect_urn == aspect_by_asset.end()) {
       EdrRefusal r = not_found;
       r.reason = "asset " + asset_id + " is no aspect model on offer";
-      return respond(refuse(request, r, &c, twin));
+      return refuse(request, respond, reach, r, &c, twin);
     }
-    auto stored_twin = twins.twin(twin);
+    auto stored_twin = twins.twin(twin, reach);
     if (!stored_twin) {
-      return respond(refuse(request, EdrRefusal::storeDown(stored_twin.error()), &c, twin));
+      return refuse(request, respond, reach, EdrRefusal::storeDown(stored_twin.error()), &c, twin);
     }
     const auto& t = stored_twin.value();
     if (!t || t->withdrawn ||
@@ -139,23 +153,24 @@ struct DataPlane::Impl {
       r.reason = !t             ? "no such twin"
                  : t->withdrawn ? "twin withdrawn"
                                 : "twin not visible to partner";
-      return respond(refuse(request, r, &c, twin));
+      return refuse(request, respond, reach, r, &c, twin);
     }
-    auto aspect = deps.payloads.aspect(twin, aspect_urn->second);
+    auto aspect = deps.payloads.aspect(twin, aspect_urn->second, reach);
     if (!aspect) {
-      return respond(refuse(request, EdrRefusal::storeDown(aspect.error()), &c, twin));
+      return refuse(request, respond, reach, EdrRefusal::storeDown(aspect.error()), &c, twin);
     }
     if (!aspect.value() || (*aspect.value())->withdrawn) {
       EdrRefusal r = not_found;
       r.reason = !aspect.value() ? "twin has no such aspect" : "aspect withdrawn";
-      return respond(refuse(request, r, &c, twin));
+      return refuse(request, respond, reach, r, &c, twin);
     }
-    deps.gate.permitThen(request, grant, twin,
-                         [respond, request_id = request.request_id,
-                          payload = std::move(*aspect.value())](std::optional<EdrRefusal> refusal) {
-                           respond(refusal ? refusal->toResponse(request_id)
-                                           : HttpResponse::json(200, payload->payload));
-                         });
+    return deps.gate.permitThen(
+        request, grant, twin, reach,
+        [respond, request_id = request.request_id,
+         payload = std::move(*aspect.value())](std::optional<EdrRefusal> refusal) {
+          respond(refusal ? refusal->toResponse(request_id)
+                          : HttpResponse::json(200, payload->payload));
+        });
   }
 
   // --- token refresh --------------------------------------------------------------------------
@@ -237,8 +252,8 @@ DataPlane::~DataPlane() = default;
 void DataPlane::addRoutes(Router& router) {
   const std::string base(kDataPlanePath);
   const std::string submodel = base + "/shells/{shell}/submodels/{asset}/submodel";
-  router.add("GET", submodel, impl_->onWorkers(&Impl::submodel));
-  router.add("GET", submodel + "/$value", impl_->onWorkers(&Impl::submodel));
+  router.add("GET", submodel, impl_->inMemoryElseOnWorkers(&Impl::submodel));
+  router.add("GET", submodel + "/$value", impl_->inMemoryElseOnWorkers(&Impl::submodel));
   router.add("POST", std::string(kTokenRefreshPath), impl_->onWorkers(&Impl::refresh));
 }
 

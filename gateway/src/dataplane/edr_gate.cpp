@@ -24,10 +24,14 @@ EdrGate::EdrGate(Dependencies dependencies)
 EdrGate::~EdrGate() = default;
 
 EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_id,
-                            std::string_view twin_id) const {
+                            std::string_view twin_id, Reach reach) const {
   EdrAdmission admission;
   std::optional<EdrClaims> verified_claims;  // once the token verified, for the audit record
   const auto refused = [&](EdrRefusal refusal) {
+    if (reach == Reach::kMemoryOnly) {
+      admission.deferred = true;
+      return std::move(admission);
+    }
     refuse(request, refusal, verified_claims ? &*verified_claims : nullptr, twin_id);
     admission.refusal = std::move(refusal);
     return std::move(admission);
@@ -46,12 +50,12 @@ EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_i
         {403, "forbidden", "the access token is for another asset",
          "token for asset " + claims.asset_id + ", request for " + std::string(asset_id)});
   }
-  auto transfer = records_->transfer(claims.transfer_process_id);
+  auto transfer = records_->transfer(claims.transfer_process_id, reach);
   if (!transfer) return refused(EdrRefusal::storeDown(transfer.error()));
   if (const auto why = revoked(transfer.value(), claims)) {
     return refused({401, "unauthorized", "the access token has been revoked", *why});
   }
-  auto agreement = records_->agreement(claims.agreement_id);
+  auto agreement = records_->agreement(claims.agreement_id, reach);
   if (!agreement) return refused(EdrRefusal::storeDown(agreement.error()));
   if (!agreement.value()) {
     return refused({401, "unauthorized", "the access token has been revoked",
@@ -64,20 +68,21 @@ EdrAdmission EdrGate::admit(const HttpRequest& request, std::string_view asset_i
 std::optional<EdrRefusal> EdrGate::permit(const HttpRequest& request, const EdrGrant& grant,
                                           std::string_view twin_id) const {
   std::optional<EdrRefusal> refusal;
-  auto subject = decisionSubject(request, grant, twin_id, refusal);
+  auto subject = decisionSubject(request, grant, twin_id, Reach::kStore, refusal);
   if (!subject) return refusal;
   return refusalOf(
       deps_.decisions.agreement(policies::Scope::kDataAccess, grant.agreement, std::move(*subject)),
       request.request_id, grant.claims.partner_bpn);
 }
 
-void EdrGate::permitThen(const HttpRequest& request, const EdrGrant& grant,
-                         std::string_view twin_id, Permitted permitted) const {
+bool EdrGate::permitThen(const HttpRequest& request, const EdrGrant& grant,
+                         std::string_view twin_id, Reach reach, Permitted permitted) const {
   std::optional<EdrRefusal> refusal;
-  auto subject = decisionSubject(request, grant, twin_id, refusal);
+  auto subject = decisionSubject(request, grant, twin_id, reach, refusal);
   if (!subject) {
+    if (reach == Reach::kMemoryOnly) return false;
     permitted(std::move(refusal));
-    return;
+    return true;
   }
   deps_.decisions.agreementThen(
       policies::Scope::kDataAccess, grant.agreement, std::move(*subject),
@@ -85,17 +90,18 @@ void EdrGate::permitThen(const HttpRequest& request, const EdrGrant& grant,
        permitted = std::move(permitted)](policies::Decision decision) {
         permitted(refusalOf(decision, request_id, partner));
       });
+  return true;
 }
 
 std::optional<DecisionSubject> EdrGate::decisionSubject(const HttpRequest& request,
                                                         const EdrGrant& grant,
-                                                        std::string_view twin_id,
+                                                        std::string_view twin_id, Reach reach,
                                                         std::optional<EdrRefusal>& refusal) const {
   auto claims_now = deps_.partner_claims(grant.claims.partner_bpn);
   if (!claims_now) {
     refusal = EdrRefusal{403, "forbidden", "the agreement does not allow it",
                          "partner " + grant.claims.partner_bpn + " is not in the partner registry"};
-    refuse(request, *refusal, &grant.claims, twin_id);
+    if (reach == Reach::kStore) refuse(request, *refusal, &grant.claims, twin_id);
     return std::nullopt;
   }
   DecisionSubject subject;

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "cxgw/core/result.hpp"
+#include "cxgw/gateway/dataplane/record_reach.hpp"
 
 namespace cxgw::gateway {
 
@@ -29,9 +30,11 @@ class KeptRecords {
       : max_age_(max_age), max_entries_(max_entries) {}
 
   // `read()`: Result<std::optional<Record>> from the store; `hears()`: whether the store tells
-  // of every change now.
+  // of every change now. With Reach::kMemoryOnly, what is not kept and trusted is notInMemory(),
+  // not counted as a miss, and the store is not read.
   template <typename Read, typename Hears>
-  Result<std::optional<Record>> find(const std::string& id, const Read& read, const Hears& hears) {
+  Result<std::optional<Record>> find(const std::string& id, const Read& read, const Hears& hears,
+                                     Reach reach) {
     uint64_t epoch_before = 0;
     {
       std::lock_guard lock(mutex_);
@@ -40,6 +43,7 @@ class KeptRecords {
         ++hits_;
         return std::optional<Record>(it->second.record);
       }
+      if (reach == Reach::kMemoryOnly) return notInMemory();
       ++misses_;
       epoch_before = epoch_;
     }

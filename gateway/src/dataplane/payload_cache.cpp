@@ -132,7 +132,7 @@ PayloadCache::~PayloadCache() {
 }
 
 Result<std::optional<std::shared_ptr<const store::StoredAspect>>> PayloadCache::aspect(
-    const std::string& global_asset_id, const std::string& aspect_urn) {
+    const std::string& global_asset_id, const std::string& aspect_urn, Reach reach) {
   using Found = std::optional<std::shared_ptr<const store::StoredAspect>>;
   Impl& impl = *impl_;
   Impl::Key key{global_asset_id, aspect_urn};
@@ -144,6 +144,7 @@ Result<std::optional<std::shared_ptr<const store::StoredAspect>>> PayloadCache::
       ++impl.counters.hits;
       return Found(it->second.aspect);
     }
+    if (reach == Reach::kMemoryOnly) return notInMemory();
     ++impl.counters.misses;
     epoch = impl.epoch;
   }

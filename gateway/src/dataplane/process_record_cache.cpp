@@ -31,15 +31,15 @@ ProcessRecordCache::~ProcessRecordCache() {
 }
 
 Result<std::optional<store::TransferProcessRecord>> ProcessRecordCache::transfer(
-    const std::string& id) {
+    const std::string& id, Reach reach) {
   return impl_->transfers.find(
-      id, [&] { return impl_->store.transfer(id); }, [&] { return impl_->hears(); });
+      id, [&] { return impl_->store.transfer(id); }, [&] { return impl_->hears(); }, reach);
 }
 
 Result<std::optional<store::ContractAgreementRecord>> ProcessRecordCache::agreement(
-    const std::string& id) {
+    const std::string& id, Reach reach) {
   return impl_->agreements.find(
-      id, [&] { return impl_->store.agreement(id); }, [&] { return impl_->hears(); });
+      id, [&] { return impl_->store.agreement(id); }, [&] { return impl_->hears(); }, reach);
 }
 
 ProcessRecordCacheStats ProcessRecordCache::stats() const {

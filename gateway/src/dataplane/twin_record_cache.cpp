@@ -23,10 +23,11 @@ TwinRecordCache::~TwinRecordCache() {
   impl_->subscription.reset();
 }
 
-Result<std::optional<store::StoredTwin>> TwinRecordCache::twin(const std::string& global_asset_id) {
+Result<std::optional<store::StoredTwin>> TwinRecordCache::twin(const std::string& global_asset_id,
+                                                               Reach reach) {
   return impl_->twins.find(
       global_asset_id, [&] { return impl_->store.twin(global_asset_id); },
-      [&] { return impl_->store.hearsEveryChange(); });
+      [&] { return impl_->store.hearsEveryChange(); }, reach);
 }
 
 TwinRecordCacheStats TwinRecordCache::stats() const {

@@ -17,9 +17,10 @@
 //   - the twin does not exist, is withdrawn, or is not visible to the token's partner
 //     (dtr::TwinVisibility): a twin the partner may not see does not exist for it
 //   - the aspect is not on offer, or the twin has no such aspect, or it is withdrawn
-// Payloads come through the PayloadCache (payload_cache.hpp), the twin from the store.
-// Every served or refused request leaves one record in the audit trail (scope data_access): the
-// policy decision, or a deny record naming the failed check.
+// Payloads come through the PayloadCache (payload_cache.hpp), the twin through the
+// TwinRecordCache. Every served or refused request leaves one record in the audit trail (scope
+// data_access): the policy decision, or a deny record naming the failed check; the answer is
+// sent only once that record is stored.
 //
 // Token refresh: the partner authenticates as for DSP (PartnerAuthenticator; 401 otherwise) and
 // presents the refresh token in the form (grant_type=refresh_token&refresh_token=…). The token
@@ -32,7 +33,12 @@
 // "refresh_endpoint","expires_in"} or 400 {"error":"invalid_request"|"unsupported_grant_type"|
 // "invalid_grant","error_description"}.
 //
-// Handlers run on the worker pool (store and policy calls block); a full pool answers 503.
+// A payload request is first tried on the server's I/O thread with what memory holds (the
+// caches' Reach::kMemoryOnly): when memory has the transfer, agreement, twin and payload and
+// the request is not refused before its policy decision, the I/O thread decides it and the
+// audit trail's thread answers once the record is stored. Anything else (something to read from
+// the store, a refusal to audit), and every token refresh, runs on the worker pool, where store
+// calls may block; a full pool answers 503.
 // Thread-safety: after addRoutes(), used concurrently by the server's threads; the data plane
 // and its dependencies must outlive the server.
 

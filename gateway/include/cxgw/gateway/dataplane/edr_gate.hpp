@@ -61,6 +61,7 @@ struct EdrGrant {
 struct EdrAdmission {
   std::optional<EdrGrant> grant;  // set when admitted
   EdrRefusal refusal;             // otherwise, already in the audit trail
+  bool deferred = false;          // Reach::kMemoryOnly could not admit: neither grant nor refusal
 };
 
 class EdrGate {
@@ -83,8 +84,12 @@ class EdrGate {
 
   // Steps 1 to 4. `asset_id`: the asset the request needs; empty when any asset will do.
   // `twin_id`: the twin the request is about, for the audit record of a refusal.
+  // With Reach::kMemoryOnly, for a caller that must not block: the transfer and the agreement
+  // come from memory only, and a request that memory cannot admit (a record not in memory, or
+  // any refusal) is `deferred`, with nothing audited or logged, for the caller to admit again
+  // with Reach::kStore where it may block.
   EdrAdmission admit(const HttpRequest& request, std::string_view asset_id,
-                     std::string_view twin_id) const;
+                     std::string_view twin_id, Reach reach = Reach::kStore) const;
 
   // Step 5, for a request about `twin_id` (empty when it is about no single twin). A refusal
   // from here is already in the audit trail.
@@ -93,9 +98,11 @@ class EdrGate {
   // The same without waiting for the decision's audit record: `permitted` gets what permit()
   // would return, once the record is stored. It is called on this thread (a refusal before the
   // decision) or on the audit trail's (PolicyDecisionPoint::agreementThen), so it must not block.
+  // Returns true. With Reach::kMemoryOnly, a refusal before the decision is not made: it returns
+  // false, having called and audited nothing, for the caller to ask again with Reach::kStore.
   using Permitted = std::function<void(std::optional<EdrRefusal>)>;
-  void permitThen(const HttpRequest& request, const EdrGrant& grant, std::string_view twin_id,
-                  Permitted permitted) const;
+  bool permitThen(const HttpRequest& request, const EdrGrant& grant, std::string_view twin_id,
+                  Reach reach, Permitted permitted) const;
 
   // Audits and logs `refusal` of `request` (about `twin_id`, by the token's `claims` if known).
   void refuse(const HttpRequest& request, const EdrRefusal& refusal, const EdrClaims* claims,
@@ -112,8 +119,9 @@ class EdrGate {
  private:
   // Who asks, for the decision on `grant`; nothing, with `refusal` set and audited, for a partner
   // no longer in the registry.
+  // With Reach::kMemoryOnly, the refusal is not audited.
   std::optional<DecisionSubject> decisionSubject(const HttpRequest& request, const EdrGrant& grant,
-                                                 std::string_view twin_id,
+                                                 std::string_view twin_id, Reach reach,
                                                  std::optional<EdrRefusal>& refusal) const;
   // Nothing for an allowed decision; the refusal (logged) otherwise.
   static std::optional<EdrRefusal> refusalOf(const policies::Decision& decision,

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "cxgw/core/result.hpp"
+#include "cxgw/gateway/dataplane/record_reach.hpp"
 #include "cxgw/store/state_store.hpp"
 
 namespace cxgw::gateway {
@@ -48,7 +49,8 @@ class PayloadCache {
 
   // The aspect as store::StateStore::aspect() gives it, from memory when cached.
   Result<std::optional<std::shared_ptr<const store::StoredAspect>>> aspect(
-      const std::string& global_asset_id, const std::string& aspect_urn);
+      const std::string& global_asset_id, const std::string& aspect_urn,
+      Reach reach = Reach::kStore);
 
   PayloadCacheStats stats() const;
 

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "cxgw/core/result.hpp"
+#include "cxgw/gateway/dataplane/record_reach.hpp"
 #include "cxgw/store/process_store.hpp"
 
 namespace cxgw::gateway {
@@ -45,8 +46,10 @@ class ProcessRecordCache {
   ProcessRecordCache& operator=(const ProcessRecordCache&) = delete;
 
   // As store::ProcessStore::transfer() and agreement() give them, from memory when kept.
-  Result<std::optional<store::TransferProcessRecord>> transfer(const std::string& id);
-  Result<std::optional<store::ContractAgreementRecord>> agreement(const std::string& id);
+  Result<std::optional<store::TransferProcessRecord>> transfer(const std::string& id,
+                                                               Reach reach = Reach::kStore);
+  Result<std::optional<store::ContractAgreementRecord>> agreement(const std::string& id,
+                                                                  Reach reach = Reach::kStore);
 
   ProcessRecordCacheStats stats() const;
 

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "cxgw/core/result.hpp"
+#include "cxgw/gateway/dataplane/record_reach.hpp"
 #include "cxgw/store/state_store.hpp"
 
 namespace cxgw::gateway {
@@ -42,7 +43,8 @@ class TwinRecordCache {
   TwinRecordCache& operator=(const TwinRecordCache&) = delete;
 
   // As store::StateStore::twin() gives it, from memory when kept.
-  Result<std::optional<store::StoredTwin>> twin(const std::string& global_asset_id);
+  Result<std::optional<store::StoredTwin>> twin(const std::string& global_asset_id,
+                                                Reach reach = Reach::kStore);
 
   TwinRecordCacheStats stats() const;
 
