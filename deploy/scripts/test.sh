@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds with
 # the dev preset (warnings are errors) and runs every test, then builds and runs the same suite
-# under AddressSanitizer + UndefinedBehaviorSanitizer (asan preset), then fuzzes the policy parser
-# and the EDR token check for 60 s each (fuzz preset, clang; tests/fuzz/run.sh).
+# under AddressSanitizer + UndefinedBehaviorSanitizer (asan preset), then fuzzes the policy parser,
+# the EDR token check and the DSP message reader for 60 s each (fuzz preset, clang;
+# tests/fuzz/run.sh).
 #
 #   deploy/scripts/test.sh            dev, then asan, then fuzz
 #   deploy/scripts/test.sh --quick    dev only

@@ -6,6 +6,8 @@
 #                         policies/examples/*.jsonld
 #   edr_token_fuzzer      the data plane's EDR token check; seeds tests/fuzz/edr_token_seeds/*
 #                         (the first byte picks what the input becomes; see the fuzzer's header)
+#   dsp_codec_fuzzer      Dataspace Protocol messages as partners send them; seeds
+#                         tests/fuzz/dsp_codec_seeds/* (the first byte picks the version)
 #
 #   tests/fuzz/run.sh [SECONDS]
 #
@@ -64,3 +66,4 @@ fuzz() {
 
 fuzz policy_parser_fuzzer 16384 policies/examples/*.jsonld -- -dict=tests/fuzz/policy_parser.dict
 fuzz edr_token_fuzzer 4096 tests/fuzz/edr_token_seeds/*
+fuzz dsp_codec_fuzzer 16384 tests/fuzz/dsp_codec_seeds/*
