@@ -11,6 +11,7 @@
 
 #include "array_literal.hpp"
 #include "change_subscribers.hpp"
+#include "copy_rows.hpp"
 #include "cxgw/core/digest.hpp"
 #include "cxgw/core/logging.hpp"
 #include "known_twins.hpp"
@@ -419,13 +420,12 @@ class PostgresStateStore final : public StateStore {
 
   static void copyTwins(pqxx::transaction_base& tx, const std::string& table,
                         const std::vector<const TwinRow*>& rows) {
-    pqxx::stream_to copy(
-        tx, table,
-        std::vector<std::string>{"global_asset_id", "id_short", "digital_twin_type",
-                                 "specific_asset_ids", "visible_to", "content_hash"});
+    CopyRows copy(tx, table,
+                  {"global_asset_id", "id_short", "digital_twin_type", "specific_asset_ids",
+                   "visible_to", "content_hash"});
     for (const TwinRow* row : rows) {
-      copy << std::tie(row->twin->global_asset_id, row->twin->id_short,
-                       row->twin->digital_twin_type, row->asset_ids, row->visible_to, row->hash);
+      copy.row({row->twin->global_asset_id, row->twin->id_short, row->twin->digital_twin_type,
+                row->asset_ids, row->visible_to, row->hash});
     }
     copy.complete();
   }
@@ -688,12 +688,10 @@ class PostgresStateStore final : public StateStore {
       }
     }
     const auto copy = [&tx](const std::string& table, const std::vector<Row>& rows) {
-      pqxx::stream_to out(
-          tx, table,
-          std::vector<std::string>{"global_asset_id", "aspect_urn", "payload", "content_hash"});
+      CopyRows out(tx, table, {"global_asset_id", "aspect_urn", "payload", "content_hash"});
       for (const Row& row : rows) {
-        out << std::tie(row.aspect->global_asset_id, row.aspect->aspect_urn, row.aspect->payload,
-                        row.hash);
+        out.row(
+            {row.aspect->global_asset_id, row.aspect->aspect_urn, row.aspect->payload, row.hash});
       }
       out.complete();
     };
@@ -754,12 +752,10 @@ class PostgresStateStore final : public StateStore {
           id_array);
     }
     if (!quarantined.empty()) {
-      pqxx::stream_to stage(
-          tx, "cxgw_stage_quarantine",
-          std::vector<std::string>{"row_key", "aspect_urn", "field", "reason", "payload"});
+      CopyRows stage(tx, "cxgw_stage_quarantine",
+                     {"row_key", "aspect_urn", "field", "reason", "payload"});
       for (const QuarantineEntry& entry : quarantined) {
-        stage << std::make_tuple(entry.row_key, entry.aspect_urn, entry.field, entry.reason,
-                                 entry.payload);
+        stage.row({entry.row_key, entry.aspect_urn, entry.field, entry.reason, entry.payload});
       }
       stage.complete();
       // The last entry of a row in the batch wins.
