@@ -32,39 +32,32 @@ ValueKind kindOfType(pqxx::oid type) {
   }
 }
 
-// One field of a COPY text-format line, unescaped; "\N" is NULL.
+// One field of a COPY text-format line, unescaped; "\N" is NULL. Most fields hold no backslash
+// and are copied whole; otherwise the runs between escapes are.
 SourceValue copyField(std::string_view field, ValueKind kind) {
   if (field == "\\N") return SourceValue{};
   std::string text;
-  text.reserve(field.size());
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] != '\\' || i + 1 == field.size()) {
-      text.push_back(field[i]);
-      continue;
+  size_t escape = field.find('\\');
+  if (escape == std::string_view::npos) {
+    text.assign(field);
+  } else {
+    text.reserve(field.size());
+    size_t run = 0;
+    for (; escape != std::string_view::npos; escape = field.find('\\', run)) {
+      text.append(field, run, escape - run);
+      if (escape + 1 == field.size()) {  // a lone backslash at the end stays itself
+        run = escape;
+        break;
+      }
+      // \n \t \r \b \f \v; a backslash before any other byte (itself included) is dropped.
+      constexpr std::string_view kLetters = "ntrbfv";
+      constexpr std::string_view kBytes = "\n\t\r\b\f\v";
+      const char next = field[escape + 1];
+      const size_t letter = kLetters.find(next);
+      text.push_back(letter == std::string_view::npos ? next : kBytes[letter]);
+      run = escape + 2;
     }
-    const char next = field[++i];
-    switch (next) {
-      case 'n':
-        text.push_back('\n');
-        break;
-      case 't':
-        text.push_back('\t');
-        break;
-      case 'r':
-        text.push_back('\r');
-        break;
-      case 'b':
-        text.push_back('\b');
-        break;
-      case 'f':
-        text.push_back('\f');
-        break;
-      case 'v':
-        text.push_back('\v');
-        break;
-      default:
-        text.push_back(next);  // backslash itself, and any other escaped byte
-    }
+    text.append(field, run);
   }
   if (kind == ValueKind::kBoolean) text = text == "t" ? "true" : "false";
   return SourceValue{kind, std::move(text)};

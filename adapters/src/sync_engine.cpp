@@ -226,6 +226,8 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
 
   const auto started = Clock::now();
   std::vector<SourceRow> carried;  // rows of a group that may continue in the next batch
+  const std::string aspect_urn = stream.aspect ? stream.aspect->urn.toString() : "";
+  const std::string twin_label = stream.twin ? "twin:" + stream.twin->twin_class : "";
 
   // Turns the rows read so far into a batch of complete row groups; the last group may
   // continue in the next rows and is carried over unless this is the final call.
@@ -241,7 +243,7 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
     batch.stream = stream.name;
     // Groups of consecutive rows with equal keys; the last one may be incomplete.
     size_t group_start = 0;
-    std::optional<std::vector<std::string>> committed_watermark;
+    std::vector<const SourceRow*> group;
     const auto sameKey = [&](const SourceRow& a, const SourceRow& b) {
       for (int position : key_positions) {
         if (a[static_cast<size_t>(position)] != b[static_cast<size_t>(position)]) return false;
@@ -259,22 +261,16 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
       size_t group_end = group_start + 1;
       while (group_end < end_of_complete && sameKey(pending[group_end], first_of_group))
         ++group_end;
-      std::vector<const SourceRow*> group;
+      group.clear();
       for (size_t i = group_start; i < group_end; ++i) group.push_back(&pending[i]);
       const SourceRow& first = *group.front();
-      if (!watermark_positions.empty()) {
-        std::vector<std::string> mark;
-        for (int position : watermark_positions)
-          mark.push_back(pending[group_end - 1][static_cast<size_t>(position)].text);
-        committed_watermark = std::move(mark);
-      }
       group_start = group_end;
 
       auto key_values = keyValues(stream.key_columns, *index, first);
       if (auto* issue = std::get_if<RenderIssue>(&key_values)) {
         batch.quarantined.push_back({"(row with NULL key)",
-                                     stream.aspect ? stream.aspect->urn.toString() : stream.name,
-                                     issue->field, issue->reason, ""});
+                                     stream.aspect ? aspect_urn : stream.name, issue->field,
+                                     issue->reason, ""});
         continue;
       }
       const auto& values = std::get<std::vector<std::string>>(key_values);
@@ -293,7 +289,6 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
           break;
         case Stream::Kind::kTwins: {
           const TwinMapping& twin = *stream.twin;
-          const std::string twin_label = "twin:" + twin.twin_class;
           if (twin.withdraw_when) {
             const int position = index->find(twin.withdraw_when->column);
             const SourceValue& flag = first[static_cast<size_t>(position)];
@@ -358,7 +353,7 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
         }
         case Stream::Kind::kAspect: {
           const AspectMapping& aspect = *stream.aspect;
-          const std::string urn = aspect.urn.toString();
+          const std::string& urn = aspect_urn;
           auto rendered = renderPayload(aspect.payload, *index, group, context);
           if (auto* issue = std::get_if<RenderIssue>(&rendered)) {
             quarantine(urn, issue->field, issue->reason, "");
@@ -379,7 +374,13 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
     }
     for (size_t i = end_of_complete; i < pending.size(); ++i)
       carried.push_back(std::move(pending[i]));
-    if (committed_watermark) batch.watermark = store::SyncWatermark{*committed_watermark};
+    // The watermark of the last complete group, quarantined or not.
+    if (!watermark_positions.empty() && end_of_complete > 0) {
+      std::vector<std::string> mark;
+      for (int position : watermark_positions)
+        mark.push_back(pending[end_of_complete - 1][static_cast<size_t>(position)].text);
+      batch.watermark = store::SyncWatermark{std::move(mark)};
+    }
 
     if (batch.twins.empty() && batch.aspects.empty() && batch.withdrawals.empty() &&
         batch.quarantined.empty() && batch.cleared_row_keys.empty() && !batch.watermark) {

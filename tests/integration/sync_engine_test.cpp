@@ -282,6 +282,24 @@ TEST_F(SyncEngineTest, FullResyncChangesNothingThatDidNotChange) {
   EXPECT_EQ(after.value().last_change_sequence, counts.value().last_change_sequence);
 }
 
+// The source streams rows in COPY's text format, which escapes these bytes; what the ERP holds
+// must arrive, and be stored, byte for byte.
+TEST_F(SyncEngineTest, ErpTextWithCopyEscapesArrivesByteForByte) {
+  const std::string item = "IT\tEM\n\r\\\\N \xC3\x84\\";
+  pqxx::connection connection(connectionString());
+  pqxx::work tx(connection);
+  tx.exec_params0("UPDATE erp.parts SET item_no = $1 WHERE serial_no = 'SN-3'", item);
+  tx.commit();
+  auto report = sync(*store_);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  auto twin = store_->twin(idOf("SN-3"));
+  ASSERT_TRUE(twin.ok() && twin.value().has_value());
+  EXPECT_EQ(twin.value()->twin.id_short, item + "_SN-3");
+  const auto& ids = twin.value()->twin.specific_asset_ids;
+  EXPECT_NE(std::find(ids.begin(), ids.end(), store::SpecificAssetId{"manufacturerPartId", item}),
+            ids.end());
+}
+
 TEST_F(SyncEngineTest, UnreachableSourceIsReportedAsUnavailable) {
   SourceSettings settings = mapping_->source;
   settings.connection = "host=127.0.0.1 port=1 dbname=erp connect_timeout=2";
