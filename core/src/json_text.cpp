@@ -9,6 +9,15 @@ void appendString(std::string& out, std::string_view text) {
   out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
+    // Printable ASCII other than '"' and '\\' goes out as it is, a run at a time.
+    const size_t run = i;
+    while (i < text.size()) {
+      const auto p = static_cast<unsigned char>(text[i]);
+      if (p < 0x20 || p >= 0x7F || p == '"' || p == '\\') break;
+      ++i;
+    }
+    out.append(text.data() + run, i - run);
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       const size_t length = utf8::sequenceLength(text, i);
@@ -37,14 +46,10 @@ void appendString(std::string& out, std::string_view text) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+      default:  // the other control characters and DEL
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
     }
     ++i;
   }

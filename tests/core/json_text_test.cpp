@@ -22,6 +22,16 @@ TEST(JsonQuote, EscapesQuotesBackslashesAndControls) {
   EXPECT_EQ(literal.find('\n'), std::string::npos);
 }
 
+TEST(JsonQuote, EveryAsciiByteReadsBackWhereverItStands) {
+  std::string all;
+  for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+  for (const std::string& input : {all, all.substr(1) + all, "plain " + all.substr(0x20)}) {
+    const std::string literal = json::quote(input);
+    EXPECT_EQ(parsedBack(literal), input);
+    EXPECT_EQ(literal.find('\x7f'), std::string::npos) << "DEL is escaped";
+  }
+}
+
 TEST(JsonQuote, KeepsValidUtf8) {
   const std::string input = "Séri-ü™ 部品 🚗";
   EXPECT_EQ(parsedBack(json::quote(input)), input);
