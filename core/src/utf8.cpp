@@ -1,6 +1,7 @@
 #include "cxgw/core/utf8.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace cxgw::utf8 {
 
@@ -27,6 +28,25 @@ size_t sequenceLength(std::string_view text, size_t pos) {
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return length;
+}
+
+size_t firstInvalid(std::string_view text) {
+  constexpr uint64_t kHighBits = 0x8080808080808080U;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (text.size() - pos >= sizeof(uint64_t)) {
+      uint64_t eight;
+      std::memcpy(&eight, text.data() + pos, sizeof eight);
+      if ((eight & kHighBits) == 0) {
+        pos += sizeof eight;
+        continue;
+      }
+    }
+    const size_t length = sequenceLength(text, pos);
+    if (length == 0) return pos;
+    pos += length;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace cxgw::utf8

@@ -30,6 +30,9 @@ using rapidjson::Value;
 
 constexpr unsigned kParseFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+// Payloads are checked for UTF-8 before they are parsed, by a scan that takes ASCII eight bytes a
+// step; RapidJSON's own check, a character at a time, was a twentieth of cxgw's CPU in a sync.
+constexpr unsigned kPayloadParseFlags = rapidjson::kParseIterativeFlag;
 constexpr int kMaxSchemaNesting = 128;
 constexpr int kMaxRefHops = 32;
 constexpr size_t kMaxRenderedValueLength = 80;
@@ -489,13 +492,17 @@ std::optional<ValidationIssue> CompiledSchema::validate(std::string_view json_pa
   if (const size_t nul = json_payload.find('\0'); nul != std::string_view::npos) {
     return ValidationIssue{"", "not valid JSON: NUL byte (offset " + std::to_string(nul) + ")"};
   }
+  if (const size_t bad = utf8::firstInvalid(json_payload); bad != std::string_view::npos) {
+    return ValidationIssue{"",
+                           "not valid JSON: invalid UTF-8 (offset " + std::to_string(bad) + ")"};
+  }
   // SAX all the way: a DOM's Accept() recurses per nesting level, the iterative reader does not.
   const auto validateEvents = [&](rapidjson::SchemaValidator& validator) {
     NestingLimitedHandler handler(validator);
     rapidjson::MemoryStream bytes(json_payload.data(), json_payload.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(bytes);
     rapidjson::Reader reader;
-    const bool accepted = !reader.Parse<kParseFlags>(input, handler).IsError();
+    const bool accepted = !reader.Parse<kPayloadParseFlags>(input, handler).IsError();
     return std::pair(accepted, handler.exceeded());
   };
   {
@@ -509,7 +516,7 @@ std::optional<ValidationIssue> CompiledSchema::validate(std::string_view json_pa
   }
   // Rejected: a DOM tells a syntax error from a violation and lets the reason quote values.
   rapidjson::Document payload;
-  payload.Parse<kParseFlags>(json_payload.data(), json_payload.size());
+  payload.Parse<kPayloadParseFlags>(json_payload.data(), json_payload.size());
   if (payload.HasParseError()) {
     return ValidationIssue{"", describeParseError(rapidjson::ParseResult(
                                    payload.GetParseError(), payload.GetErrorOffset()))};

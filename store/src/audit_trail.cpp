@@ -8,15 +8,12 @@ namespace cxgw::store {
 namespace {
 
 Status validText(const std::string& value, size_t index, const char* field) {
-  for (size_t pos = 0; pos < value.size();) {
-    const size_t length = value[pos] == '\0' ? 0 : utf8::sequenceLength(value, pos);
-    if (length == 0) {
-      return Error{
-          ErrorCode::kInvalidArgument,
-          std::string(field) + " holds a NUL byte or invalid UTF-8 at byte " + std::to_string(pos),
-          "entries[" + std::to_string(index) + "]." + field, "", 0};
-    }
-    pos += length;
+  if (const size_t pos = std::min(value.find('\0'), utf8::firstInvalid(value));
+      pos != std::string::npos) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        std::string(field) + " holds a NUL byte or invalid UTF-8 at byte " + std::to_string(pos),
+        "entries[" + std::to_string(index) + "]." + field, "", 0};
   }
   return {};
 }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <utility>
 
 #include "cxgw/core/utf8.hpp"
@@ -80,15 +81,12 @@ std::chrono::system_clock::time_point storedTime(std::chrono::system_clock::time
 }
 
 Status validateText(const std::string& value, const char* field) {
-  for (size_t pos = 0; pos < value.size();) {
-    const size_t length = value[pos] == '\0' ? 0 : utf8::sequenceLength(value, pos);
-    if (length == 0) {
-      return Error{
-          ErrorCode::kInvalidArgument,
-          std::string(field) + " holds a NUL byte or invalid UTF-8 at byte " + std::to_string(pos),
-          field, "", 0};
-    }
-    pos += length;
+  if (const size_t pos = std::min(value.find('\0'), utf8::firstInvalid(value));
+      pos != std::string::npos) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        std::string(field) + " holds a NUL byte or invalid UTF-8 at byte " + std::to_string(pos),
+        field, "", 0};
   }
   return {};
 }

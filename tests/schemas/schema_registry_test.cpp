@@ -256,6 +256,8 @@ TEST(SchemaRegistry, UnknownUrnIsAnIssue) {
 TEST(SchemaRegistry, PayloadThatIsNotJsonIsAnIssueWithTheOffset) {
   EXPECT_EQ(builtIns().validate(kSerialPart, R"({"globalAssetId": )"),
             (ValidationIssue{"", "not valid JSON: Invalid value. (offset 18)"}));
+  EXPECT_EQ(builtIns().validate(kSerialPart, "{\"globalAssetId\": \"urn:\xFF\"}"),
+            (ValidationIssue{"", "not valid JSON: invalid UTF-8 (offset 23)"}));
   for (std::string_view malformed :
        {std::string_view(""), std::string_view("{} {}"), std::string_view("{\"a\": \"\xC3\x28\"}"),
         std::string_view("{}\0{}", 5)}) {

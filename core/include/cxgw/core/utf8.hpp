@@ -11,4 +11,8 @@ namespace cxgw::utf8 {
 // surrogate or a code point above U+10FFFF. Requires pos < text.size().
 size_t sequenceLength(std::string_view text, size_t pos);
 
+// Offset of the first byte of `text` that does not start a well-formed sequence (as
+// sequenceLength() judges), or npos when all of it is valid UTF-8. ASCII goes eight bytes a step.
+size_t firstInvalid(std::string_view text);
+
 }  // namespace cxgw::utf8
