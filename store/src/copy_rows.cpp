@@ -6,8 +6,9 @@
 namespace cxgw::store {
 namespace {
 
-// Rows are sent once this much is buffered: few calls into libpq, bounded memory.
-constexpr size_t kFlushBytes = size_t{1} << 20;
+// Rows are sent once this much is buffered: few calls into libpq, and little memory, since
+// libpqxx copies the text again on its way out.
+constexpr size_t kFlushBytes = size_t{256} << 10;
 
 }  // namespace
 

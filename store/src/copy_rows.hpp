@@ -1,6 +1,6 @@
 #pragma once
 // COPY ... FROM STDIN for the PostgreSQL store: rows escaped straight into one buffer in COPY's
-// text format and handed to the server a megabyte at a time.
+// text format and handed to the server 256 KiB at a time.
 //
 // Why not pqxx::stream_to: libpqxx 6.4 escapes every field one character at a time into a new
 // string, joins the fields into another and sends each row on its own. For a sync that writes a
