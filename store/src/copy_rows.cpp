@@ -10,8 +10,8 @@ namespace {
 // libpqxx copies the text again on its way out.
 constexpr size_t kFlushBytes = size_t{256} << 10;
 
-}  // namespace
-
+// `text` appended to `out` as one field of COPY's text format: backslash, tab, newline and
+// carriage return escaped, every other byte (UTF-8 included) as it is.
 void appendCopyField(std::string& out, std::string_view text) {
   size_t run = 0;  // start of the bytes not yet appended
   for (size_t i = 0; i < text.size(); ++i) {
@@ -39,6 +39,8 @@ void appendCopyField(std::string& out, std::string_view text) {
   }
   out.append(text.data() + run, text.size() - run);
 }
+
+}  // namespace
 
 // tablewriter is deprecated in libpqxx 6.4 in favour of stream_to, but it is the one public way
 // to hand the server lines that are already escaped (write_raw_line). Its own escaping, which

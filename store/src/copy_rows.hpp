@@ -42,8 +42,4 @@ class CopyRows {
   std::string buffer_;
 };
 
-// `text` appended to `out` as one field of COPY's text format: backslash, tab, newline and
-// carriage return escaped, every other byte (UTF-8 included) as it is.
-void appendCopyField(std::string& out, std::string_view text);
-
 }  // namespace cxgw::store
