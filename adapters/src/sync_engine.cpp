@@ -353,20 +353,19 @@ Status SyncEngine::runStream(const Stream& stream, Reading& reading, const SyncO
         }
         case Stream::Kind::kAspect: {
           const AspectMapping& aspect = *stream.aspect;
-          const std::string& urn = aspect_urn;
           auto rendered = renderPayload(aspect.payload, *index, group, context);
           if (auto* issue = std::get_if<RenderIssue>(&rendered)) {
-            quarantine(urn, issue->field, issue->reason, "");
+            quarantine(aspect_urn, issue->field, issue->reason, "");
             ok = false;
             break;
           }
           std::string& payload = std::get<std::string>(rendered);
           if (auto invalid = schemas_.validate(aspect.urn, payload)) {
-            quarantine(urn, invalid->field, invalid->reason, payload);
+            quarantine(aspect_urn, invalid->field, invalid->reason, payload);
             ok = false;
             break;
           }
-          batch.aspects.push_back({id, urn, std::move(payload), row_key});
+          batch.aspects.push_back({id, aspect_urn, std::move(payload), row_key});
           break;
         }
       }
